@@ -1,0 +1,45 @@
+"""The JSON API under /api/v1/, with its OpenAPI document at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Schema
+from ninja.security import django_auth
+
+from chinhquyenso import __version__
+from chinhquyenso.core.api import router as core_router
+from chinhquyenso.org.api import router as org_router
+
+api = NinjaAPI(
+    title="Chính quyền số API",
+    version="1",
+    description="API of the Chính quyền số digital government platform.",
+    urls_namespace="api-v1",
+)
+
+
+class ApiRoot(Schema):
+    name: str
+    version: str
+    api_version: str
+    openapi: str
+    docs: str
+
+
+@api.get("/", response=ApiRoot, tags=["root"], summary="API root")
+def root(request):
+    return {"name": "Chính quyền số", "version": __version__, "api_version": "1",
+            "openapi": request.build_absolute_uri("openapi.json"),
+            "docs": request.build_absolute_uri("docs")}
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request, exc):
+    return api.create_response(request, {"detail": str(exc) or _("Permission denied.")},
+                               status=403)
+
+
+api.add_router("/", core_router)
+api.add_router("/org/", org_router)
+__all__ = ["api", "django_auth"]

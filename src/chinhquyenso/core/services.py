@@ -1,0 +1,108 @@
+"""Writes of the kernel: the audit log and e-mail notifications."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from .models import AuditChainHead, AuditEntry, OutgoingEmail
+
+
+class AuditOutsideTransaction(RuntimeError):
+    """An audit entry must be written in the transaction of the change it records."""
+
+
+def _json_safe(value: Any) -> Any:
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False))
+
+
+def record_audit(
+    *,
+    actor=None,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    object_repr: str = "",
+    before: dict | None = None,
+    after: dict | None = None,
+) -> AuditEntry:
+    """Append one entry to the audit log, chained to the previous one.
+
+    Must run inside the caller's transaction (`transaction.atomic`), so the entry
+    and the change it records are committed or rolled back together. Summaries
+    must not carry personal identification or phone numbers.
+    """
+    if not connection.in_atomic_block:
+        raise AuditOutsideTransaction(
+            "record_audit() must be called inside transaction.atomic() with the change it records"
+        )
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or obj.pk
+        object_repr = object_repr or str(obj)[:300]
+    head, _created = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+    actor_user = actor if getattr(actor, "is_authenticated", False) else None
+    entry = AuditEntry(
+        seq=head.last_seq + 1,
+        at=timezone.now(),
+        actor=actor_user,
+        actor_label=(actor_user.get_username() if actor_user else str(actor or "system"))[:200],
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id) if object_id != "" else "",
+        object_repr=object_repr[:300],
+        before=_json_safe(before),
+        after=_json_safe(after),
+        prev_hash=head.last_hash,
+    )
+    entry.entry_hash = entry.compute_hash()
+    entry.save()
+    head.last_seq = entry.seq
+    head.last_hash = entry.entry_hash
+    head.save(update_fields=["last_seq", "last_hash"])
+    return entry
+
+
+def queue_email(*, to: str, subject: str, body: str, actor=None) -> OutgoingEmail:
+    """Store an e-mail and hand it to the background worker once the transaction commits."""
+    from .tasks import send_email
+
+    with transaction.atomic():
+        email = OutgoingEmail.objects.create(to=to, subject=subject, body=body)
+        record_audit(actor=actor, action="email.queued", obj=email,
+                     after={"subject": subject})
+        transaction.on_commit(lambda: send_email.enqueue(email_id=email.pk))
+    return email
+
+
+def mark_email_sent(*, email_id: int) -> OutgoingEmail:
+    with transaction.atomic():
+        email = OutgoingEmail.objects.select_for_update().get(pk=email_id)
+        before = {"status": email.status}
+        email.status = OutgoingEmail.Status.SENT
+        email.sent_at = timezone.now()
+        email.attempts += 1
+        email.save(update_fields=["status", "sent_at", "attempts"])
+        record_audit(action="email.sent", obj=email, before=before,
+                     after={"status": email.status})
+    return email
+
+
+def mark_email_failed(*, email_id: int, error: str) -> OutgoingEmail:
+    with transaction.atomic():
+        email = OutgoingEmail.objects.select_for_update().get(pk=email_id)
+        before = {"status": email.status}
+        email.status = OutgoingEmail.Status.FAILED
+        email.attempts += 1
+        email.last_error = error[:2000]
+        email.save(update_fields=["status", "attempts", "last_error"])
+        record_audit(action="email.failed", obj=email, before=before,
+                     after={"status": email.status})
+    return email

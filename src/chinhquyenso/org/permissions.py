@@ -1,0 +1,109 @@
+"""The one place that decides who may do what, for pages and the API alike.
+
+An action names a capability ("audit.view"); ACTION_ROLES says which roles grant
+it. A role held for a unit covers that unit and every unit below it. System
+administrators hold every capability everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from .models import AdministrativeUnit, Role, RoleAssignment
+
+ACTION_ROLES: dict[str, frozenset[str]] = {
+    "workspace.view": frozenset(Role.values),
+    "audit.view": frozenset({Role.AUDITOR, Role.SYSTEM_ADMIN}),
+    "officials.view": frozenset({Role.UNIT_ADMIN, Role.SYSTEM_ADMIN, Role.AUDITOR}),
+    "officials.manage": frozenset({Role.UNIT_ADMIN, Role.SYSTEM_ADMIN}),
+    "units.manage": frozenset({Role.SYSTEM_ADMIN}),
+    "dossiers.receive": frozenset({Role.COUNTER_OFFICER}),
+    "dossiers.process": frozenset({Role.SPECIALIST}),
+    "dossiers.approve": frozenset({Role.LEADER}),
+    "documents.register": frozenset({Role.CLERK}),
+    "documents.sign": frozenset({Role.LEADER}),
+    "community.record": frozenset({Role.COMMUNITY_MEMBER}),
+}
+
+
+class UnknownAction(KeyError):
+    pass
+
+
+def _assignments(user) -> list[RoleAssignment]:
+    """Role assignments of a user, cached on the user object for one request."""
+    cached = getattr(user, "_cqs_role_cache", None)
+    if cached is None:
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            cached = []
+        else:
+            cached = list(
+                RoleAssignment.objects.filter(official__user=user).select_related("unit")
+            )
+        user._cqs_role_cache = cached
+    return cached
+
+
+def roles_of(user) -> set[str]:
+    return {a.role for a in _assignments(user)}
+
+
+def _unit_chain_ids(unit: AdministrativeUnit) -> set[int]:
+    ids = {unit.pk}
+    node = unit
+    while node.parent_id is not None:
+        ids.add(node.parent_id)
+        node = node.parent
+    return ids
+
+
+def can(user, action: str, unit: AdministrativeUnit | None = None) -> bool:
+    """May `user` perform `action` (for `unit`, when the action concerns one)?"""
+    try:
+        allowed = ACTION_ROLES[action]
+    except KeyError as exc:
+        raise UnknownAction(action) from exc
+    assignments = _assignments(user)
+    if any(a.role == Role.SYSTEM_ADMIN for a in assignments):
+        return True
+    granting = [a for a in assignments if a.role in allowed]
+    if not granting:
+        return False
+    if unit is None:
+        return True
+    chain = _unit_chain_ids(unit)
+    return any(a.unit_id in chain for a in granting)
+
+
+def scope_units(user, action: str) -> Iterable[AdministrativeUnit]:
+    """The units for which `user` holds `action` (each covering its descendants)."""
+    allowed = ACTION_ROLES[action]
+    return [a.unit for a in _assignments(user)
+            if a.role in allowed or a.role == Role.SYSTEM_ADMIN]
+
+
+def require(user, action: str, unit: AdministrativeUnit | None = None) -> None:
+    if not can(user, action, unit):
+        raise PermissionDenied(_("You do not have permission to do this."))
+
+
+def permission_required(action: str):
+    """View decorator: login first, then the capability; 403 page otherwise."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            from django.contrib.auth.views import redirect_to_login
+
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            require(request.user, action)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

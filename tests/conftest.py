@@ -1,0 +1,43 @@
+"""Shared fixtures. The tests run on SQLite by default and on PostgreSQL when
+DATABASE_URL points there (the settings read it)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import OfficialFactory, UnitFactory
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def province(db):
+    return UnitFactory(code="26", name="Tỉnh Vĩnh Phúc", unit_type="tinh")
+
+
+@pytest.fixture
+def city(province):
+    return UnitFactory(code="243", name="Thành phố Vĩnh Yên", unit_type="thanh_pho", parent=province)
+
+
+@pytest.fixture
+def ward(city):
+    return UnitFactory(code="8707", name="Phường Tích Sơn", unit_type="phuong", parent=city)
+
+
+@pytest.fixture
+def other_ward(city):
+    return UnitFactory(code="8710", name="Phường Liên Bảo", unit_type="phuong", parent=city)
+
+
+@pytest.fixture
+def official_with_role(db):
+    """official_with_role(role, unit, password=...) → an Official holding that role."""
+
+    def make(role: str, unit, **kwargs):
+        return OfficialFactory(roles=[(role, unit)], **kwargs)
+
+    return make

@@ -1,0 +1,57 @@
+"""Officials log in with user name and password; failures are explained and throttled."""
+
+import pytest
+
+from chinhquyenso.org.models import Role
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle(settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    from axes.models import AccessAttempt
+
+    AccessAttempt.objects.all().delete()
+
+
+def test_login_page_is_vietnamese(client):
+    html = client.get("/dang-nhap/").content.decode()
+    assert "Tên đăng nhập" in html and "Mật khẩu" in html
+
+
+def test_official_logs_in_and_reaches_the_workspace(client, official_with_role, ward):
+    official = official_with_role(Role.COUNTER_OFFICER, ward, full_name="Vũ Thị Lan")
+    response = client.post("/dang-nhap/", {"username": official.user.username,
+                                           "password": PASSWORD}, follow=True)
+    html = response.content.decode()
+    assert response.redirect_chain[-1][0] == "/can-bo/"
+    assert "Vũ Thị Lan" in html and "Phường Tích Sơn" in html
+
+
+def test_wrong_password_shows_a_vietnamese_error(client, official_with_role, ward):
+    official = official_with_role(Role.COUNTER_OFFICER, ward)
+    response = client.post("/dang-nhap/", {"username": official.user.username,
+                                           "password": "sai-mat-khau"})
+    assert response.status_code == 200
+    assert "Sai tên đăng nhập hoặc mật khẩu" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_repeated_failures_lock_the_account_even_with_the_right_password(client, official_with_role, ward):
+    official = official_with_role(Role.COUNTER_OFFICER, ward)
+    for _ in range(3):
+        client.post("/dang-nhap/", {"username": official.user.username, "password": "sai"})
+    response = client.post("/dang-nhap/", {"username": official.user.username,
+                                           "password": PASSWORD})
+    assert response.status_code == 429
+    assert "Đăng nhập sai quá nhiều lần" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_logout(client, official_with_role, ward):
+    official = official_with_role(Role.COUNTER_OFFICER, ward)
+    client.force_login(official.user)
+    client.post("/dang-xuat/")
+    assert client.get("/can-bo/").status_code == 302
