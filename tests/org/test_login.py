@@ -55,3 +55,19 @@ def test_logout(client, official_with_role, ward):
     client.force_login(official.user)
     client.post("/dang-xuat/")
     assert client.get("/can-bo/").status_code == 302
+
+
+def test_logins_and_failures_are_audited(client, official_with_role, ward):
+    from chinhquyenso.core.models import AuditEntry
+
+    official = official_with_role(Role.COUNTER_OFFICER, ward)
+    username = official.user.username
+    client.post("/dang-nhap/", {"username": username, "password": "sai"})
+    client.post("/dang-nhap/", {"username": username, "password": PASSWORD})
+    client.post("/dang-xuat/")
+    actions = list(AuditEntry.objects.filter(action__startswith="auth.")
+                   .values_list("action", "object_repr"))
+    assert actions == [("auth.login_failed", username), ("auth.login", username),
+                       ("auth.logout", username)]
+    failed = AuditEntry.objects.get(action="auth.login_failed")
+    assert "sai" not in str(failed.after)  # the password tried is never recorded
