@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export HOST PORT
 
-.PHONY: run test test-fast setup setup-dev browser lint bench check-migrations messages clean help
+.PHONY: run test test-fast setup setup-dev link-source browser lint bench check-migrations messages clean help
 
 help:
 	@echo "make run    – set up (first time) and start the platform with its demo data on SQLite"
@@ -37,16 +37,19 @@ $(VENV)/bin/python:
 $(VENV)/.installed: $(VENV)/bin/python requirements.lock pyproject.toml
 	@echo "==> Cài các thư viện đã khoá (requirements.lock)"
 	$(PY) -m pip install --progress-bar on --disable-pip-version-check -r requirements.lock
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . \
-	  || $(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@$(MAKE) --no-print-directory link-source
 	@touch $@
 
 $(VENV)/.installed-dev: $(VENV)/bin/python requirements-dev.lock pyproject.toml
 	@echo "==> Cài các thư viện đã khoá cho kiểm thử (requirements-dev.lock)"
 	$(PY) -m pip install --progress-bar on --disable-pip-version-check -r requirements-dev.lock
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . \
-	  || $(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@$(MAKE) --no-print-directory link-source
 	@touch $@ $(VENV)/.installed
+
+# The project's own code is used in place (like an editable install, without a build
+# step): a .pth file puts src/ on the environment's path.
+link-source:
+	@$(PY) -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()["purelib"], "chinhquyenso.pth").write_text(str(pathlib.Path("src").resolve()) + "\n")'
 
 node_modules/.installed: package.json package-lock.json
 	@echo "==> Cài tài nguyên giao diện (htmx) từ npm"
