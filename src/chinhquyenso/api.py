@@ -10,6 +10,7 @@ from ninja.security import django_auth
 from chinhquyenso import __version__
 from chinhquyenso.core.api import router as core_router
 from chinhquyenso.org.api import router as org_router
+from chinhquyenso.procedures.api import router as procedures_router
 
 api = NinjaAPI(
     title="Chính quyền số API",
@@ -42,4 +43,5 @@ def permission_denied(request, exc):
 
 api.add_router("/", core_router)
 api.add_router("/org/", org_router)
+api.add_router("/", procedures_router)
 __all__ = ["api", "django_auth"]

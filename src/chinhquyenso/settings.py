@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "axes",
     "chinhquyenso.core",
     "chinhquyenso.org",
+    "chinhquyenso.procedures",
     "chinhquyenso.demo",
 ]
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("can-bo/", include("chinhquyenso.org.urls")),
     path("kiem-toan/", include("chinhquyenso.core.urls")),
+    path("dich-vu-cong/", include("chinhquyenso.procedures.urls")),
     path("quan-tri/", admin.site.urls),
     path("api/v1/", api.urls),
     path("<slug:slug>/", core_views.area, name="area"),

@@ -16,8 +16,8 @@ def test_home_page_in_vietnamese_with_navigation(page):
     assert page.get_by_role("heading", level=1).inner_text() == \
         "Chính quyền số của thành phố và các phường, xã"
     nav = page.get_by_role("navigation", name="Điều hướng chính")
-    nav.get_by_role("link", name="Dịch vụ công").click()
-    page.wait_for_url("**/dich-vu-cong/")
+    nav.get_by_role("link", name="Văn bản điều hành").click()
+    page.wait_for_url("**/van-ban/")
     assert page.get_by_text("Phần này của nền tảng chưa được xây dựng.").is_visible()
     # HTMX is served by the app itself
     assert page.evaluate("typeof window.htmx") == "object"

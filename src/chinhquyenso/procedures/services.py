@@ -1,0 +1,97 @@
+"""Writes to the procedures catalogue. Every write validates the form specification and
+the internal process (steps add up to the processing time) and writes the audit log."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from chinhquyenso.core.services import record_audit
+
+from .models import (
+    CompetentLevel,
+    Component,
+    DurationUnit,
+    Field,
+    Procedure,
+    ProcessStep,
+    ServiceLevel,
+)
+from .rules import check_form_spec, check_process
+
+
+def save_procedure(*, code: str, name: str, field: str, level: str, service_level: str,
+                   duration: Decimal | int | float, duration_unit: str, result: str,
+                   steps: list[dict], components: list[dict], form: list[dict] = (),
+                   fees: list[dict] = (), legal_basis: list[str] = (), is_published: bool = True,
+                   actor=None, **_ignored) -> Procedure:
+    """Create or replace the procedure with this national code, with its components and
+    its process. Nothing is saved when any rule fails."""
+    duration = Decimal(str(duration))
+    errors = []
+    if level not in CompetentLevel.values:
+        errors.append(_("Unknown competent level %(level)r.") % {"level": level})
+    if service_level not in ServiceLevel.values:
+        errors.append(_("Unknown service level %(level)r.") % {"level": service_level})
+    if duration_unit not in DurationUnit.values or duration <= 0:
+        errors.append(_("The processing time must be a positive number of working days or hours."))
+    if not components:
+        errors.append(_("A procedure needs at least one dossier component."))
+    for fee in fees:
+        if int(fee.get("amount", -1)) < 0 or not fee.get("name"):
+            errors.append(_("Each fee needs a name and an amount of 0 or more."))
+    if errors:
+        raise ValidationError(errors)
+    check_form_spec(list(form))
+    check_process(list(steps), duration=duration, unit=duration_unit)
+
+    with transaction.atomic():
+        field_obj, _created = Field.objects.get_or_create(name=field.strip())
+        procedure = Procedure.objects.filter(code=code).first()
+        before = _summary(procedure) if procedure else None
+        procedure = procedure or Procedure(code=code)
+        procedure.name = name
+        procedure.field = field_obj
+        procedure.level = level
+        procedure.service_level = service_level
+        procedure.duration = duration
+        procedure.duration_unit = duration_unit
+        procedure.result = result
+        procedure.form = list(form)
+        procedure.fees = [{"name": f["name"], "amount": int(f["amount"]), "note": f.get("note", "")}
+                          for f in fees]
+        procedure.legal_basis = list(legal_basis)
+        procedure.is_published = is_published
+        procedure.full_clean()
+        procedure.save()
+        procedure.components.all().delete()
+        Component.objects.bulk_create([
+            Component(procedure=procedure, order=i, name=c["name"], mandatory=c.get("mandatory", True),
+                      file_types=[t.lower().lstrip(".") for t in c.get("file_types", [])],
+                      template=c.get("template", ""))
+            for i, c in enumerate(components, start=1)])
+        procedure.steps.all().delete()
+        ProcessStep.objects.bulk_create([
+            ProcessStep(procedure=procedure, order=i, name=s["name"], role=s["role"],
+                        at=s.get("at", ProcessStep.RECEIVING), hours=Decimal(str(s["hours"])))
+            for i, s in enumerate(steps, start=1)])
+        record_audit(actor=actor, action="procedure.saved", obj=procedure, before=before,
+                     after=_summary(procedure))
+    return procedure
+
+
+def _summary(procedure: Procedure) -> dict:
+    return {"name": procedure.name, "level": procedure.level,
+            "service_level": procedure.service_level,
+            "duration": f"{procedure.duration} {procedure.duration_unit}",
+            "published": procedure.is_published}
+
+
+def load_catalogue(procedures: list[dict], *, actor=None) -> int:
+    with transaction.atomic():
+        for spec in procedures:
+            save_procedure(actor=actor, **spec)
+    return len(procedures)
