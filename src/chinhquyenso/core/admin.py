@@ -3,13 +3,9 @@ from django.contrib import admin
 from .models import AuditEntry, OutgoingEmail
 
 
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    """Read-only: the audit log is append-only."""
-
-    list_display = ("seq", "at", "actor_label", "action", "object_repr")
-    list_filter = ("action",)
-    search_fields = ("action", "object_repr", "actor_label")
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shows records without letting the admin bypass the services that change them
+    (and write the audit log)."""
 
     def has_add_permission(self, request):
         return False
@@ -19,6 +15,15 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    """The audit log is append-only."""
+
+    list_display = ("seq", "at", "actor_label", "action", "object_repr")
+    list_filter = ("action",)
+    search_fields = ("action", "object_repr", "actor_label")
 
 
 @admin.register(OutgoingEmail)

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from chinhquyenso.core.admin import ReadOnlyAdmin
+
 from .models import Component, Procedure, ProcessStep
 
 
@@ -14,7 +16,7 @@ class StepInline(admin.TabularInline):
 
 
 @admin.register(Procedure)
-class ProcedureAdmin(admin.ModelAdmin):
+class ProcedureAdmin(ReadOnlyAdmin):
     """Read-only view: procedures change through save_procedure(), which checks the
     process and writes the audit log."""
 
@@ -22,13 +24,4 @@ class ProcedureAdmin(admin.ModelAdmin):
     list_filter = ("level", "service_level", "field")
     search_fields = ("code", "name", "search_text")
     inlines = [ComponentInline, StepInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
