@@ -63,3 +63,17 @@ def test_unpublished_procedures_are_hidden(client, catalogue):
     Procedure.objects.filter(code="1.001193").update(is_published=False)
     assert client.get("/dich-vu-cong/thu-tuc/1.001193/").status_code == 404
     assert client.get("/api/v1/procedures", {"q": "khai sinh"}).json() == []
+
+
+def test_demo_catalogue_holds_real_procedures_of_wards_and_the_city(client):
+    from django.core.management import call_command
+
+    from chinhquyenso.procedures.models import Procedure
+
+    call_command("load_demo", "--without-current-units", verbosity=0)
+    assert Procedure.objects.count() >= 30
+    assert set(Procedure.objects.values_list("level", flat=True)) == {"city", "ward"}
+    assert set(Procedure.objects.values_list("field__name", flat=True)) >= {
+        "Hộ tịch", "Chứng thực", "Hộ kinh doanh", "Đất đai", "Xây dựng", "Bảo trợ xã hội"}
+    names = [p["name"] for p in client.get("/api/v1/procedures", {"q": "dang ky khai sinh"}).json()]
+    assert any("khai sinh" in name.lower() for name in names)

@@ -8,6 +8,8 @@ from django.db import transaction
 
 from chinhquyenso.org import services as org
 from chinhquyenso.org.models import AdministrativeUnit, AgencyKind
+from chinhquyenso.procedures.catalogue_data import PROCEDURES
+from chinhquyenso.procedures.services import load_catalogue
 
 from . import city
 
@@ -61,9 +63,13 @@ def load_demo(*, progress: Progress = lambda message: None, import_today: bool =
                 agency=agencies[agency_key],
                 roles=[(role, units[unit_key]) for role, unit_key in roles])
 
+        progress("Danh mục thủ tục hành chính mẫu")
+        procedures = load_catalogue(PROCEDURES)
+
     imported = {"created": 0, "updated": 0}
     if import_today:
         progress("Danh mục đơn vị hành chính hiện hành (từ 01/07/2025)")
         imported = org.import_current_units()
     return {"wards": len(wards), "groups": group_count, "agencies": len(agencies),
-            "officials": len(city.OFFICIALS), "current_units": imported["created"]}
+            "officials": len(city.OFFICIALS), "procedures": procedures,
+            "current_units": imported["created"]}

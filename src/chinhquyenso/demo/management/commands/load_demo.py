@@ -29,7 +29,8 @@ class Command(BaseCommand):
                            import_today=not without_current_units)
         self.stdout.write(self.style.SUCCESS(
             f"Đã nạp: {counts['wards']} phường/xã, {counts['groups']} tổ dân phố/thôn, "
-            f"{counts['agencies']} cơ quan, {counts['officials']} cán bộ."))
+            f"{counts['agencies']} cơ quan, {counts['officials']} cán bộ, "
+            f"{counts['procedures']} thủ tục hành chính."))
         print_demo_accounts(self.stdout)
 
 
