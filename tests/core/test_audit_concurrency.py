@@ -1,0 +1,44 @@
+"""Concurrent writers append one after the other: the chain never forks."""
+
+import threading
+
+import pytest
+from django.db import connection, connections, transaction
+
+from chinhquyenso.core.audit_chain import verify_chain
+from chinhquyenso.core.models import AuditEntry
+from chinhquyenso.core.services import record_audit
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_transactions_keep_one_unbroken_chain():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a server database: the SQLite test database is in memory "
+                    "(on SQLite, IMMEDIATE transactions serialise writers)")
+    writers, per_writer = 8, 5
+    start = threading.Barrier(writers)
+    errors = []
+
+    def write(n):
+        try:
+            start.wait()
+            for i in range(per_writer):
+                with transaction.atomic():
+                    record_audit(action="test.parallel", object_type="test",
+                                 object_id=f"{n}-{i}", after={"writer": n, "i": i})
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    seqs = list(AuditEntry.objects.order_by("seq").values_list("seq", flat=True))
+    assert seqs == list(range(1, writers * per_writer + 1))
+    report = verify_chain()
+    assert report.holds and report.checked == writers * per_writer
