@@ -29,8 +29,9 @@ def test_procedure_detail_api(client, catalogue):
     detail = client.get("/api/v1/procedures/1.009794").json()
     assert detail["field"] == "Xây dựng"
     assert detail["total_fee"] == 75000
-    assert [s["hours"] for s in detail["steps"]] == ["4.0", "108.0", "4.0", "4.0"] or \
-        [float(s["hours"]) for s in detail["steps"]] == [4, 108, 4, 4]
+    assert [float(s["hours"]) for s in detail["steps"]] == [4, 108, 4, 4]
+    assert [s["role"] for s in detail["steps"]] == ["counter_officer", "specialist", "leader",
+                                                    "counter_officer"]
     assert detail["form"][0]["key"] == "address"
     assert client.get("/api/v1/procedures/9.999999").status_code == 404
 
