@@ -81,6 +81,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
+    # A file, not memory, so that tests can run real concurrent writers on SQLite too.
+    _db["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 else:
     _db.setdefault("OPTIONS", {})
     _db["OPTIONS"].setdefault("connect_timeout", 5)

@@ -1,9 +1,10 @@
-"""Concurrent writers append one after the other: the chain never forks."""
+"""Concurrent writers append one after the other: the chain never forks (on PostgreSQL
+through the locked chain head, on SQLite through IMMEDIATE transactions)."""
 
 import threading
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 
 from chinhquyenso.core.audit_chain import verify_chain
 from chinhquyenso.core.models import AuditEntry
@@ -12,9 +13,6 @@ from chinhquyenso.core.services import record_audit
 
 @pytest.mark.django_db(transaction=True)
 def test_parallel_transactions_keep_one_unbroken_chain():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs a server database: the SQLite test database is in memory "
-                    "(on SQLite, IMMEDIATE transactions serialise writers)")
     writers, per_writer = 8, 5
     start = threading.Barrier(writers)
     errors = []
