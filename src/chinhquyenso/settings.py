@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "chinhquyenso.core",
     "chinhquyenso.org",
     "chinhquyenso.procedures",
+    "chinhquyenso.dossiers",
     "chinhquyenso.demo",
 ]
 
@@ -222,6 +223,11 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.conso
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "khong-tra-loi@chinhquyenso.local")
+
+# --- Dossiers ---------------------------------------------------------------------
+DOSSIER_MAX_UPLOAD_MB = int(os.environ.get("DOSSIER_MAX_UPLOAD_MB", "10"))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # --- Platform --------------------------------------------------------------------
 PLATFORM_NAME = os.environ.get("PLATFORM_NAME", "Chính quyền số")

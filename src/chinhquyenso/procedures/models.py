@@ -29,6 +29,20 @@ class DurationUnit(models.TextChoices):
     HOURS = "hours", _("working hours")
 
 
+class CounterReset(models.TextChoices):
+    DAILY = "daily", _("every day")
+    MONTHLY = "monthly", _("every month")
+    YEARLY = "yearly", _("every year")
+
+
+class CounterScope(models.TextChoices):
+    AGENCY = "agency", _("per receiving agency")
+    PROCEDURE = "procedure", _("per agency and procedure")
+
+
+DEFAULT_DOSSIER_CODE_PATTERN = "{agency}-{yymmdd}-{seq:04d}"
+
+
 class Field(models.Model):
     """A field of administration (lĩnh vực), e.g. Hộ tịch."""
 
@@ -65,6 +79,13 @@ class Procedure(models.Model):
     result = models.CharField(_("result"), max_length=400)
     legal_basis = models.JSONField(_("legal basis"), default=list, blank=True)
     is_published = models.BooleanField(_("published"), default=True)
+    dossier_code_pattern = models.CharField(
+        _("dossier code pattern"), max_length=100, default=DEFAULT_DOSSIER_CODE_PATTERN,
+        help_text=_("Placeholders: {agency} {procedure} {yyyy} {yy} {mm} {dd} {yymmdd} {seq:04d}"))
+    code_counter_reset = models.CharField(_("sequence restarts"), max_length=10,
+                                          choices=CounterReset.choices, default=CounterReset.DAILY)
+    code_counter_scope = models.CharField(_("sequence counted"), max_length=10,
+                                          choices=CounterScope.choices, default=CounterScope.AGENCY)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     search_text = models.TextField(editable=False, default="")
 

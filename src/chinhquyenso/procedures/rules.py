@@ -73,3 +73,15 @@ def check_process(steps: list[dict], *, duration: Decimal, unit: str) -> None:
 
 def _number(value: Decimal) -> str:
     return f"{value.normalize():f}".replace(".", ",")
+
+
+def check_code_pattern(pattern: str) -> None:
+    """A dossier code pattern must contain the sequence number and only known placeholders."""
+    if "{seq" not in pattern:
+        raise ValidationError(_("The dossier code pattern must contain {seq}."))
+    try:
+        pattern.format(agency="A", procedure="P", yyyy="2026", yy="26", mm="01", dd="02",
+                       yymmdd="260102", seq=1)
+    except (KeyError, ValueError, IndexError) as exc:
+        raise ValidationError(_("The dossier code pattern is not valid: %(error)s")
+                              % {"error": exc}) from exc

@@ -20,14 +20,15 @@ from .models import (
     ProcessStep,
     ServiceLevel,
 )
-from .rules import check_form_spec, check_process
+from .rules import check_code_pattern, check_form_spec, check_process
 
 
 def save_procedure(*, code: str, name: str, field: str, level: str, service_level: str,
                    duration: Decimal | int | float, duration_unit: str, result: str,
                    steps: list[dict], components: list[dict], form: list[dict] = (),
                    fees: list[dict] = (), legal_basis: list[str] = (), is_published: bool = True,
-                   actor=None, **_ignored) -> Procedure:
+                   dossier_code_pattern: str | None = None, code_counter_reset: str | None = None,
+                   code_counter_scope: str | None = None, actor=None, **_ignored) -> Procedure:
     """Create or replace the procedure with this national code, with its components and
     its process. Nothing is saved when any rule fails."""
     duration = Decimal(str(duration))
@@ -45,6 +46,8 @@ def save_procedure(*, code: str, name: str, field: str, level: str, service_leve
             errors.append(_("Each fee needs a name and an amount of 0 or more."))
     if errors:
         raise ValidationError(errors)
+    if dossier_code_pattern is not None:
+        check_code_pattern(dossier_code_pattern)
     check_form_spec(list(form))
     check_process(list(steps), duration=duration, unit=duration_unit)
 
@@ -65,6 +68,12 @@ def save_procedure(*, code: str, name: str, field: str, level: str, service_leve
                           for f in fees]
         procedure.legal_basis = list(legal_basis)
         procedure.is_published = is_published
+        if dossier_code_pattern is not None:
+            procedure.dossier_code_pattern = dossier_code_pattern
+        if code_counter_reset is not None:
+            procedure.code_counter_reset = code_counter_reset
+        if code_counter_scope is not None:
+            procedure.code_counter_scope = code_counter_scope
         procedure.full_clean()
         procedure.save()
         procedure.components.all().delete()

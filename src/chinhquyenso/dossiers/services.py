@@ -1,0 +1,594 @@
+"""Every change to a dossier: submission, the one-stop-shop lifecycle, deadlines, letters,
+ratings. Each function locks the dossier, checks the state and the actor's right, changes
+it in one transaction, and writes a DossierEvent and the audit log.
+
+A transition not allowed from the current state raises TransitionNotAllowed (HTTP 409);
+one the actor may not perform raises PermissionDenied (HTTP 403).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from chinhquyenso.core.services import queue_email, record_audit
+from chinhquyenso.org.models import Agency, AgencyKind, Role, UnitLevel
+from chinhquyenso.org.permissions import can, require
+from chinhquyenso.org.queries import calendar_for
+from chinhquyenso.procedures.models import CompetentLevel, Procedure, ServiceLevel
+
+from .answers import clean_answers
+from .codes import next_dossier_code
+from .deadlines import due_time
+from .models import (
+    OPEN_STATES,
+    ApologyLetter,
+    Channel,
+    Dossier,
+    DossierEvent,
+    DossierFile,
+    Rating,
+    State,
+)
+from .uploads import store_dossier_file
+
+STEP_ACTION = {
+    Role.COUNTER_OFFICER: "dossiers.return_result",
+    Role.SPECIALIST: "dossiers.process",
+    Role.LEADER: "dossiers.approve",
+    Role.CLERK: "documents.register",
+}
+
+
+class TransitionNotAllowed(Exception):
+    """The dossier's state does not allow this action (HTTP 409)."""
+
+
+# --- helpers -------------------------------------------------------------------------
+
+def _lock(dossier_id: int) -> Dossier:
+    return (Dossier.objects.select_for_update()
+            .select_related("procedure", "agency", "agency__unit", "current_step")
+            .get(pk=dossier_id))
+
+
+def _require_state(dossier: Dossier, allowed: set[str], action: str) -> None:
+    if dossier.state not in allowed:
+        raise TransitionNotAllowed(
+            _("Dossier %(code)s is “%(state)s”: “%(action)s” is not possible now.")
+            % {"code": dossier.code, "state": State(dossier.state).label,
+               "action": ACTION_LABELS.get(action, action)})
+
+
+def _require_right(actor, action: str, dossier: Dossier) -> None:
+    require(actor, action, dossier.agency.unit)
+
+
+def _is_owner(actor, dossier: Dossier) -> bool:
+    return dossier.owner_id is not None and getattr(actor, "pk", None) == dossier.owner_id
+
+
+def _record(dossier: Dossier, *, actor, action: str, from_state: str, at: datetime,
+            note: str = "", extra: dict | None = None) -> None:
+    DossierEvent.objects.create(dossier=dossier, at=at, actor=actor if getattr(
+        actor, "is_authenticated", False) else None, action=action, from_state=from_state,
+        to_state=dossier.state, note=note)
+    record_audit(actor=actor, action=f"dossier.{action}", obj=dossier,
+                 before={"state": from_state},
+                 after={"state": dossier.state, "note": note[:500], **(extra or {})})
+
+
+def _steps(dossier: Dossier) -> list:
+    return list(dossier.procedure.steps.order_by("order"))
+
+
+def _state_for_step(step, *, is_last: bool) -> str:
+    if step.role == Role.LEADER:
+        return State.AWAITING_SIGNATURE
+    if step.role == Role.COUNTER_OFFICER and is_last:
+        return State.DONE
+    return State.PROCESSING
+
+
+def _enter_step(dossier: Dossier, step, at: datetime, calendar) -> None:
+    from datetime import timedelta
+
+    dossier.current_step = step
+    dossier.step_started_at = at
+    dossier.step_due_at = calendar.add_working_time(at, timedelta(hours=float(step.hours)))
+
+
+def _pause(dossier: Dossier, at: datetime, new_state: str) -> None:
+    dossier.resume_state = dossier.state
+    dossier.paused_at = at
+    dossier.state = new_state
+
+
+def _resume(dossier: Dossier, at: datetime, calendar) -> None:
+    """Restart the clock: the due times move later by the working time spent waiting."""
+    waited = calendar.working_time_between(dossier.paused_at, at)
+    if dossier.due_at is not None:
+        dossier.due_at = calendar.add_working_time(dossier.due_at, waited)
+    if dossier.step_due_at is not None:
+        dossier.step_due_at = calendar.add_working_time(dossier.step_due_at, waited)
+    dossier.state = dossier.resume_state
+    dossier.resume_state = ""
+    dossier.paused_at = None
+
+
+def _notify(dossier: Dossier, subject: str, body: str) -> None:
+    if dossier.applicant_email:
+        queue_email(to=dossier.applicant_email, subject=subject, body=body)
+
+
+# --- submission ------------------------------------------------------------------------
+
+def submit_dossier(*, procedure: Procedure, agency: Agency, submitted_by, applicant: dict,
+                   answers: dict, files: dict[int, list] | None = None, channel: str | None = None,
+                   citizen_consent: bool = False, population_data_used: bool = False,
+                   at: datetime | None = None) -> Dossier:
+    """Submit a dossier for `procedure` to `agency`.
+
+    A citizen submits for themself (online). A one-stop counter officer submits at the
+    counter (or records one that came by post); a community team member submits online
+    on the citizen's behalf with the citizen's recorded consent. Both are recorded as
+    assisted, with who helped. `files` maps component ids to uploaded files.
+    """
+    at = at or timezone.now()
+    files = files or {}
+    if not procedure.is_published or procedure.service_level == ServiceLevel.INFORMATION:
+        raise ValidationError(_("This procedure cannot be submitted online: it is information only."))
+    expected_level = UnitLevel.DISTRICT if procedure.level == CompetentLevel.CITY else UnitLevel.WARD
+    if agency.kind != AgencyKind.PEOPLES_COMMITTEE or agency.unit.level != expected_level:
+        raise ValidationError(_("%(agency)s does not handle this procedure.") % {"agency": agency.name})
+    if not str(applicant.get("name", "")).strip():
+        raise ValidationError({"applicant_name": [_("Enter the applicant's full name.")]})
+
+    assisted_by, owner = None, submitted_by
+    if can(submitted_by, "dossiers.submit_assisted", agency.unit):
+        from chinhquyenso.org.permissions import roles_of
+
+        assisted_by, owner = submitted_by, None
+        if Role.COUNTER_OFFICER in roles_of(submitted_by):
+            channel = channel if channel in (Channel.COUNTER, Channel.POST) else Channel.COUNTER
+        else:
+            channel = Channel.ONLINE
+            if not citizen_consent:
+                raise ValidationError(_("Record the citizen's consent before submitting on their behalf."))
+    elif hasattr(submitted_by, "official"):
+        raise PermissionDenied(_("Your role does not allow submitting dossiers for citizens here."))
+    else:
+        channel = Channel.ONLINE
+    cleaned = clean_answers(procedure.form, answers)
+    missing = [c.name for c in procedure.components.all() if c.mandatory and not files.get(c.pk)]
+    if missing:
+        raise ValidationError({"files": [_("Attach: %(name)s.") % {"name": name} for name in missing]})
+
+    with transaction.atomic():
+        dossier = Dossier.objects.create(
+            code=next_dossier_code(agency=agency, procedure=procedure, moment=at),
+            procedure=procedure, agency=agency, channel=channel, state=State.SUBMITTED,
+            owner=owner if getattr(owner, "is_authenticated", False) else None,
+            applicant_name=applicant["name"].strip(),
+            applicant_id_number=str(applicant.get("id_number", "")).strip(),
+            applicant_phone=str(applicant.get("phone", "")).strip(),
+            applicant_email=str(applicant.get("email", "")).strip(),
+            applicant_address=str(applicant.get("address", "")).strip(),
+            answers=cleaned, assisted_by=assisted_by,
+            assistance_consent=bool(citizen_consent and assisted_by),
+            uses_population_data=population_data_used, submitted_at=at)
+        components = {c.pk: c for c in procedure.components.all()}
+        for component_id, uploads in files.items():
+            for upload in uploads:
+                store_dossier_file(dossier=dossier, uploaded_file=upload, kind=DossierFile.Kind.COMPONENT,
+                                   component=components.get(int(component_id)),
+                                   uploaded_by=submitted_by)
+        _record(dossier, actor=submitted_by, action="submit", from_state="", at=at,
+                extra={"channel": channel, "assisted": assisted_by is not None})
+        _notify(dossier, _("Dossier %(code)s submitted") % {"code": dossier.code},
+                _("Your dossier %(code)s for “%(procedure)s” has been submitted to %(agency)s.")
+                % {"code": dossier.code, "procedure": procedure.name, "agency": agency.name})
+    return dossier
+
+
+# --- reception -----------------------------------------------------------------------------
+
+@transaction.atomic
+def receive_dossier(*, dossier_id: int, actor, at: datetime | None = None) -> Dossier:
+    """Accept the dossier: the clock starts and the due time is fixed."""
+    at = at or timezone.now()
+    dossier = _lock(dossier_id)
+    _require_state(dossier, {State.SUBMITTED}, "receive")
+    _require_right(actor, "dossiers.receive", dossier)
+    calendar = calendar_for(dossier.agency)
+    start = calendar.next_working_moment(at)
+    steps = _steps(dossier)
+    dossier.received_at = at
+    dossier.due_at = due_time(calendar, dossier.procedure, start)
+    following = steps[1:] if steps[0].role == Role.COUNTER_OFFICER and len(steps) > 1 else steps
+    step = following[0]
+    _enter_step(dossier, step, start, calendar)
+    dossier.state = (State.RECEIVED if step.role == Role.SPECIALIST
+                     else _state_for_step(step, is_last=step == steps[-1]))
+    if dossier.state == State.DONE:
+        dossier.finished_at = at
+    dossier.save()
+    _record(dossier, actor=actor, action="receive", from_state=State.SUBMITTED, at=at,
+            extra={"due_at": dossier.due_at})
+    _notify(dossier, _("Dossier %(code)s received") % {"code": dossier.code},
+            _("Your dossier %(code)s was received. The result is due by %(due)s.")
+            % {"code": dossier.code, "due": timezone.localtime(dossier.due_at).strftime("%H:%M %d/%m/%Y")})
+    return dossier
+
+
+@transaction.atomic
+def refuse_dossier(*, dossier_id: int, actor, reason: str, at: datetime | None = None) -> Dossier:
+    at = at or timezone.now()
+    if not reason.strip():
+        raise ValidationError(_("Give the reason for refusing the dossier."))
+    dossier = _lock(dossier_id)
+    _require_state(dossier, {State.SUBMITTED}, "refuse")
+    _require_right(actor, "dossiers.receive", dossier)
+    dossier.state = State.REFUSED
+    dossier.last_reason = reason.strip()
+    dossier.save()
+    _record(dossier, actor=actor, action="refuse", from_state=State.SUBMITTED, at=at, note=reason)
+    _notify(dossier, _("Dossier %(code)s refused") % {"code": dossier.code}, reason)
+    return dossier
+
+
+# --- processing -----------------------------------------------------------------------------
+
+@transaction.atomic
+def assign_dossier(*, dossier_id: int, actor, assignee, at: datetime | None = None) -> Dossier:
+    at = at or timezone.now()
+    dossier = _lock(dossier_id)
+    _require_state(dossier, {State.RECEIVED, State.ASSIGNED}, "assign")
+    _require_right(actor, "dossiers.assign", dossier)
+    if not can(assignee, STEP_ACTION[dossier.current_step.role], dossier.agency.unit):
+        raise ValidationError(_("%(name)s cannot handle this step.") % {"name": assignee.get_username()})
+    from_state = dossier.state
+    dossier.assignee = assignee
+    dossier.state = State.ASSIGNED
+    dossier.save()
+    _record(dossier, actor=actor, action="assign", from_state=from_state, at=at,
+            extra={"assignee": assignee.get_username()})
+    return dossier
+
+
+@transaction.atomic
+def start_processing(*, dossier_id: int, actor, at: datetime | None = None) -> Dossier:
+    at = at or timezone.now()
+    dossier = _lock(dossier_id)
+    _require_state(dossier, {State.ASSIGNED}, "start")
+    if dossier.assignee_id != actor.pk:
+        raise PermissionDenied(_("Only the official the dossier is assigned to can start it."))
+    dossier.state = State.PROCESSING
+    dossier.save()
+    _record(dossier, actor=actor, action="start", from_state=State.ASSIGNED, at=at)
+    return dossier
+
+
+@transaction.atomic
+def forward_dossier(*, dossier_id: int, actor, note: str = "", at: datetime | None = None) -> Dossier:
+    """Complete the current step and move to the next one of the process."""
+    at = at or timezone.now()
+    dossier = _lock(dossier_id)
+    _require_state(dossier, {State.PROCESSING, State.AWAITING_SIGNATURE}, "forward")
+    step = dossier.current_step
+    _require_right(actor, STEP_ACTION[step.role], dossier)
+    if step.role == Role.SPECIALIST and dossier.assignee_id not in (None, actor.pk):
+        raise PermissionDenied(_("This dossier is assigned to another official."))
+    if step.role == Role.LEADER and not dossier.files.filter(kind=DossierFile.Kind.RESULT).exists():
+        raise TransitionNotAllowed(_("Attach the result before signing it off."))
+    steps = _steps(dossier)
+    position = next(i for i, s in enumerate(steps) if s.pk == step.pk)
+    from_state = dossier.state
+    calendar = calendar_for(dossier.agency)
+    if position + 1 < len(steps):
+        nxt = steps[position + 1]
+        _enter_step(dossier, nxt, at, calendar)
+        dossier.state = _state_for_step(nxt, is_last=position + 1 == len(steps) - 1)
+    else:
+        dossier.state = State.DONE
+    if dossier.state == State.DONE:
+        dossier.finished_at = at
+    dossier.save()
+    _record(dossier, actor=actor, action="forward", from_state=from_state, at=at, note=note,
+            extra={"step": step.name})
+    if dossier.state == State.DONE:
+        _notify(dossier, _("Result of dossier %(code)s is ready") % {"code": dossier.code},
+                _("The result of your dossier %(code)s is ready.") % {"code": dossier.code})
+    return dossier
+
+
+@transaction.atomic
+def send_back(*, dossier_id: int, actor, reason: str, at: datetime | None = None) -> Dossier:
+    """A leader returns a dossier awaiting signature to the previous step."""
+    at = at or timezone.now()
+    if not reason.strip():
+        raise ValidationError(_("Say what must be corrected."))
+    dossier = _lock(dossier_id)
+    _require_state(dossier, {State.AWAITING_SIGNATURE}, "send_back")
+    _require_right(actor, "dossiers.approve", dossier)
+    steps = _steps(dossier)
+    position = next(i for i, s in enumerate(steps) if s.pk == dossier.current_step_id)
+    previous = steps[max(position - 1, 0)]
+    _enter_step(dossier, previous, at, calendar_for(dossier.agency))
+    dossier.state = State.PROCESSING
+    dossier.save()
+    _record(dossier, actor=actor, action="send_back", from_state=State.AWAITING_SIGNATURE, at=at,
+            note=reason)
+    return dossier
+
+
+@transaction.atomic
+def attach_result(*, dossier_id: int, actor, uploaded_file, at: datetime | None = None) -> DossierFile:
+    at = at or timezone.now()
+    dossier = _lock(dossier_id)
+    _require_state(dossier, {State.PROCESSING, State.AWAITING_SIGNATURE}, "attach_result")
+    if not (can(actor, "dossiers.process", dossier.agency.unit)
+            or can(actor, "dossiers.approve", dossier.agency.unit)):
+        raise PermissionDenied(_("Only the specialist or the leader can attach the result."))
+    stored = store_dossier_file(dossier=dossier, uploaded_file=uploaded_file,
+                                kind=DossierFile.Kind.RESULT, uploaded_by=actor)
+    _record(dossier, actor=actor, action="attach_result", from_state=dossier.state, at=at,
+            extra={"file": stored.original_name, "sha256": stored.sha256})
+    return stored
+
+
+@transaction.atomic
+def return_result(*, dossier_id: int, actor, at: datetime | None = None) -> Dossier:
+    at = at or timezone.now()
+    dossier = _lock(dossier_id)
+    _require_state(dossier, {State.DONE}, "return_result")
+    _require_right(actor, "dossiers.return_result", dossier)
+    dossier.state = State.RETURNED
+    dossier.returned_at = at
+    dossier.save()
+    _record(dossier, actor=actor, action="return_result", from_state=State.DONE, at=at)
+    return dossier
+
+
+# --- waiting for the citizen: supplement and fee -----------------------------------------------
+
+@transaction.atomic
+def request_supplement(*, dossier_id: int, actor, reason: str, at: datetime | None = None) -> Dossier:
+    """Ask the citizen for more documents: same dossier code, the clock stops."""
+    at = at or timezone.now()
+    if not reason.strip():
+        raise ValidationError(_("Say which documents are missing or must be corrected."))
+    dossier = _lock(dossier_id)
+    _require_state(dossier, {State.SUBMITTED, State.RECEIVED, State.ASSIGNED, State.PROCESSING},
+                   "request_supplement")
+    _require_right(actor, "dossiers.supplement_request", dossier)
+    from_state = dossier.state
+    _pause(dossier, at, State.SUPPLEMENT_REQUESTED)
+    dossier.last_reason = reason.strip()
+    dossier.save()
+    _record(dossier, actor=actor, action="request_supplement", from_state=from_state, at=at, note=reason)
+    _notify(dossier, _("Dossier %(code)s: documents needed") % {"code": dossier.code}, reason)
+    return dossier
+
+
+@transaction.atomic
+def supplement_dossier(*, dossier_id: int, actor, files: list, note: str = "",
+                       at: datetime | None = None) -> Dossier:
+    """The citizen (or the counter on their behalf) adds the requested documents; the
+    clock restarts and the due time moves later by the time waited."""
+    at = at or timezone.now()
+    dossier = _lock(dossier_id)
+    _require_state(dossier, {State.SUPPLEMENT_REQUESTED}, "supplement")
+    if not (_is_owner(actor, dossier) or can(actor, "dossiers.receive", dossier.agency.unit)):
+        raise PermissionDenied(_("Only the applicant or the one-stop counter can supplement this dossier."))
+    if not files:
+        raise ValidationError(_("Attach at least one document."))
+    for upload in files:
+        store_dossier_file(dossier=dossier, uploaded_file=upload, kind=DossierFile.Kind.SUPPLEMENT,
+                           uploaded_by=actor)
+    _resume(dossier, at, calendar_for(dossier.agency))
+    dossier.save()
+    _record(dossier, actor=actor, action="supplement", from_state=State.SUPPLEMENT_REQUESTED, at=at,
+            note=note, extra={"files": len(files), "due_at": dossier.due_at})
+    return dossier
+
+
+@transaction.atomic
+def request_fee(*, dossier_id: int, actor, amount: int, at: datetime | None = None) -> Dossier:
+    at = at or timezone.now()
+    if int(amount) <= 0:
+        raise ValidationError(_("The fee must be more than 0 đồng."))
+    dossier = _lock(dossier_id)
+    _require_state(dossier, {State.PROCESSING}, "request_fee")
+    _require_right(actor, "dossiers.process", dossier)
+    _pause(dossier, at, State.FEE_DUE)
+    dossier.fee_amount = int(amount)
+    dossier.save()
+    _record(dossier, actor=actor, action="request_fee", from_state=State.PROCESSING, at=at,
+            extra={"amount": int(amount)})
+    _notify(dossier, _("Dossier %(code)s: fee due") % {"code": dossier.code},
+            _("Please pay %(amount)s đồng for dossier %(code)s.") % {"amount": f"{int(amount):,}".replace(",", "."), "code": dossier.code})
+    return dossier
+
+
+@transaction.atomic
+def pay_fee(*, dossier_id: int, actor, at: datetime | None = None) -> Dossier:
+    at = at or timezone.now()
+    dossier = _lock(dossier_id)
+    _require_state(dossier, {State.FEE_DUE}, "pay_fee")
+    if not (_is_owner(actor, dossier) or can(actor, "dossiers.receive", dossier.agency.unit)):
+        raise PermissionDenied(_("Only the applicant or the one-stop counter can record the payment."))
+    dossier.fee_paid_at = at
+    _resume(dossier, at, calendar_for(dossier.agency))
+    dossier.save()
+    _record(dossier, actor=actor, action="pay_fee", from_state=State.FEE_DUE, at=at,
+            extra={"amount": dossier.fee_amount})
+    return dossier
+
+
+# --- side exits -----------------------------------------------------------------------------------
+
+@transaction.atomic
+def withdraw_dossier(*, dossier_id: int, actor, reason: str = "", at: datetime | None = None) -> Dossier:
+    """The applicant withdraws: at once before receipt; afterwards it is a request that a
+    leader must approve."""
+    at = at or timezone.now()
+    dossier = _lock(dossier_id)
+    if not _is_owner(actor, dossier):
+        raise PermissionDenied(_("Only the applicant can withdraw the dossier."))
+    _require_state(dossier, OPEN_STATES, "withdraw")
+    from_state = dossier.state
+    if dossier.state == State.SUBMITTED:
+        dossier.state = State.WITHDRAWN
+        action = "withdraw"
+    else:
+        dossier.withdrawal_requested = True
+        action = "request_withdrawal"
+    dossier.last_reason = reason
+    dossier.save()
+    _record(dossier, actor=actor, action=action, from_state=from_state, at=at, note=reason)
+    return dossier
+
+
+@transaction.atomic
+def approve_withdrawal(*, dossier_id: int, actor, at: datetime | None = None) -> Dossier:
+    at = at or timezone.now()
+    dossier = _lock(dossier_id)
+    _require_state(dossier, OPEN_STATES, "approve_withdrawal")
+    if not dossier.withdrawal_requested:
+        raise TransitionNotAllowed(_("The applicant has not asked to withdraw this dossier."))
+    _require_right(actor, "dossiers.approve", dossier)
+    from_state = dossier.state
+    dossier.state = State.WITHDRAWN
+    dossier.paused_at = None
+    dossier.save()
+    _record(dossier, actor=actor, action="approve_withdrawal", from_state=from_state, at=at)
+    return dossier
+
+
+@transaction.atomic
+def stop_dossier(*, dossier_id: int, actor, reason: str, at: datetime | None = None) -> Dossier:
+    at = at or timezone.now()
+    if not reason.strip():
+        raise ValidationError(_("Give the reason for stopping the dossier."))
+    dossier = _lock(dossier_id)
+    _require_state(dossier, OPEN_STATES - {State.SUBMITTED}, "stop")
+    _require_right(actor, "dossiers.stop", dossier)
+    from_state = dossier.state
+    dossier.state = State.STOPPED
+    dossier.paused_at = None
+    dossier.last_reason = reason.strip()
+    dossier.save()
+    _record(dossier, actor=actor, action="stop", from_state=from_state, at=at, note=reason)
+    _notify(dossier, _("Dossier %(code)s stopped") % {"code": dossier.code}, reason)
+    return dossier
+
+
+@transaction.atomic
+def transfer_dossier(*, dossier_id: int, actor, to_agency: Agency, reason: str,
+                     at: datetime | None = None) -> Dossier:
+    """Send the dossier to another agency for its part (liên thông); it comes back with
+    take_back_dossier(). The clock keeps running."""
+    at = at or timezone.now()
+    dossier = _lock(dossier_id)
+    _require_state(dossier, {State.RECEIVED, State.ASSIGNED, State.PROCESSING}, "transfer")
+    _require_right(actor, "dossiers.transfer", dossier)
+    if to_agency.pk == dossier.agency_id:
+        raise ValidationError(_("Choose another agency."))
+    from_state = dossier.state
+    dossier.resume_state = from_state
+    dossier.state = State.TRANSFERRED
+    dossier.transferred_to = to_agency
+    dossier.save()
+    _record(dossier, actor=actor, action="transfer", from_state=from_state, at=at, note=reason,
+            extra={"to": to_agency.code})
+    return dossier
+
+
+@transaction.atomic
+def take_back_dossier(*, dossier_id: int, actor, note: str = "", at: datetime | None = None) -> Dossier:
+    at = at or timezone.now()
+    dossier = _lock(dossier_id)
+    _require_state(dossier, {State.TRANSFERRED}, "take_back")
+    if not (can(actor, "dossiers.transfer", dossier.agency.unit)
+            or can(actor, "dossiers.receive", dossier.transferred_to.unit)):
+        raise PermissionDenied(_("Only the two agencies' officials can bring the dossier back."))
+    dossier.state = dossier.resume_state or State.PROCESSING
+    dossier.resume_state = ""
+    dossier.transferred_to = None
+    dossier.save()
+    _record(dossier, actor=actor, action="take_back", from_state=State.TRANSFERRED, at=at, note=note)
+    return dossier
+
+
+# --- apology and rating ---------------------------------------------------------------------------
+
+@transaction.atomic
+def issue_apology(*, dossier_id: int, actor, reason: str, new_due_at: datetime,
+                  at: datetime | None = None) -> ApologyLetter:
+    """Write the letter of apology with the reason and the new return date, keep it with
+    the dossier, and send it to the citizen. The legal due time does not change: a late
+    result still counts as late."""
+    from .letters import render_apology_letter
+
+    at = at or timezone.now()
+    if not reason.strip():
+        raise ValidationError(_("Give the reason for the delay."))
+    dossier = _lock(dossier_id)
+    _require_state(dossier, OPEN_STATES - {State.SUBMITTED}, "apologise")
+    _require_right(actor, "dossiers.apologise", dossier)
+    if new_due_at <= max(dossier.due_at, at):
+        raise ValidationError(_("The new return date must be later than the current due time."))
+    official = getattr(actor, "official", None)
+    pdf = render_apology_letter(
+        agency_name=dossier.agency.name, place=dossier.agency.unit.name, issued_at=at,
+        dossier_code=dossier.code, applicant_name=dossier.applicant_name,
+        procedure_name=dossier.procedure.name, received_at=dossier.received_at,
+        due_at=dossier.due_at, new_due_at=new_due_at, reason=reason.strip(),
+        signer_name=official.full_name if official else actor.get_username(),
+        signer_title=official.title if official else "")
+    letter = ApologyLetter(dossier=dossier, reason=reason.strip(), new_due_at=new_due_at,
+                           previous_due_at=dossier.due_at, created_by=actor)
+    letter.pdf.save(f"xin-loi-{dossier.code}.pdf", ContentFile(pdf), save=False)
+    letter.save()
+    _record(dossier, actor=actor, action="apologise", from_state=dossier.state, at=at, note=reason,
+            extra={"new_due_at": new_due_at})
+    _notify(dossier, _("Dossier %(code)s: apology and new return date") % {"code": dossier.code},
+            _("We apologise: the result of dossier %(code)s will be late (%(reason)s). "
+              "New return date: %(date)s.") % {"code": dossier.code, "reason": reason.strip(),
+                                                 "date": timezone.localtime(new_due_at).strftime("%H:%M %d/%m/%Y")})
+    return letter
+
+
+@transaction.atomic
+def rate_dossier(*, dossier_id: int, actor, score: int, comment: str = "") -> Rating:
+    dossier = _lock(dossier_id)
+    if not _is_owner(actor, dossier):
+        raise PermissionDenied(_("Only the applicant can rate the service."))
+    _require_state(dossier, {State.RETURNED}, "rate")
+    if not 1 <= int(score) <= 5:
+        raise ValidationError(_("Choose a rating from 1 to 5."))
+    if Rating.objects.filter(dossier=dossier).exists():
+        raise TransitionNotAllowed(_("This dossier has already been rated."))
+    rating = Rating.objects.create(dossier=dossier, score=int(score), comment=comment.strip())
+    record_audit(actor=actor, action="dossier.rate", obj=dossier, after={"score": int(score)})
+    return rating
+
+
+ACTION_LABELS = {
+    "receive": _lazy("receive"), "refuse": _lazy("refuse"), "assign": _lazy("assign"),
+    "start": _lazy("start"), "forward": _lazy("move to the next step"),
+    "send_back": _lazy("send back"), "attach_result": _lazy("attach the result"),
+    "return_result": _lazy("return the result"), "request_supplement": _lazy("request a supplement"),
+    "supplement": _lazy("supplement"), "request_fee": _lazy("ask for the fee"),
+    "pay_fee": _lazy("record the payment"), "withdraw": _lazy("withdraw"),
+    "approve_withdrawal": _lazy("approve the withdrawal"), "stop": _lazy("stop"),
+    "transfer": _lazy("transfer"), "take_back": _lazy("take back"),
+    "apologise": _lazy("issue an apology"), "rate": _lazy("rate"),
+}
