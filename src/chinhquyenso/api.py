@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.security import django_auth
 
 from chinhquyenso import __version__
 from chinhquyenso.core.api import router as core_router
+from chinhquyenso.dossiers.api import router as dossiers_router
+from chinhquyenso.dossiers.services import TransitionNotAllowed
 from chinhquyenso.org.api import router as org_router
 from chinhquyenso.procedures.api import router as procedures_router
 
@@ -41,7 +43,23 @@ def permission_denied(request, exc):
                                status=403)
 
 
+@api.exception_handler(TransitionNotAllowed)
+def transition_not_allowed(request, exc):
+    return api.create_response(request, {"detail": str(exc)}, status=409)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request, exc):
+    if hasattr(exc, "error_dict"):
+        errors = {field: [str(m) for e in errs for m in e.messages] for field, errs in exc.error_dict.items()}
+    else:
+        errors = {"__all__": [str(m) for m in exc.messages]}
+    return api.create_response(request, {"detail": _("Please correct the errors."), "errors": errors},
+                               status=400)
+
+
 api.add_router("/", core_router)
 api.add_router("/org/", org_router)
 api.add_router("/", procedures_router)
+api.add_router("/", dossiers_router)
 __all__ = ["api", "django_auth"]

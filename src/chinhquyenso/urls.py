@@ -5,6 +5,7 @@ from django.views.i18n import JavaScriptCatalog
 
 from chinhquyenso.api import api
 from chinhquyenso.core import views as core_views
+from chinhquyenso.dossiers.urls import inbox_patterns as dossier_inbox
 from chinhquyenso.org.forms import OfficialLoginForm
 
 urlpatterns = [
@@ -17,7 +18,9 @@ urlpatterns = [
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("can-bo/", include("chinhquyenso.org.urls")),
     path("kiem-toan/", include("chinhquyenso.core.urls")),
+    path("dich-vu-cong/", include("chinhquyenso.dossiers.urls")),
     path("dich-vu-cong/", include("chinhquyenso.procedures.urls")),
+    path("can-bo/ho-so/", include((dossier_inbox, "inbox"))),
     path("quan-tri/", admin.site.urls),
     path("api/v1/", api.urls),
     path("<slug:slug>/", core_views.area, name="area"),

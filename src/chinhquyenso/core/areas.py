@@ -18,7 +18,8 @@ class Area:
 
 AREAS: tuple[Area, ...] = (
     Area("dich-vu-cong", _("Public services"),
-         _("Submit and follow administrative dossiers online, from submission to result.")),
+         _("Submit and follow administrative dossiers online, from submission to result."),
+         built=True),
     Area("van-ban", _("Official documents"),
          _("Incoming and outgoing documents, registers, digital signatures, exchange between agencies.")),
     Area("dinh-danh", _("Electronic identification"),

@@ -15,7 +15,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from chinhquyenso.core.services import queue_email, record_audit
 from chinhquyenso.org.models import Agency, AgencyKind, Role, UnitLevel
@@ -582,13 +582,13 @@ def rate_dossier(*, dossier_id: int, actor, score: int, comment: str = "") -> Ra
 
 
 ACTION_LABELS = {
-    "receive": _lazy("receive"), "refuse": _lazy("refuse"), "assign": _lazy("assign"),
-    "start": _lazy("start"), "forward": _lazy("move to the next step"),
-    "send_back": _lazy("send back"), "attach_result": _lazy("attach the result"),
-    "return_result": _lazy("return the result"), "request_supplement": _lazy("request a supplement"),
-    "supplement": _lazy("supplement"), "request_fee": _lazy("ask for the fee"),
-    "pay_fee": _lazy("record the payment"), "withdraw": _lazy("withdraw"),
-    "approve_withdrawal": _lazy("approve the withdrawal"), "stop": _lazy("stop"),
-    "transfer": _lazy("transfer"), "take_back": _lazy("take back"),
-    "apologise": _lazy("issue an apology"), "rate": _lazy("rate"),
+    "receive": gettext_lazy("receive"), "refuse": gettext_lazy("refuse"), "assign": gettext_lazy("assign"),
+    "start": gettext_lazy("start"), "forward": gettext_lazy("move to the next step"),
+    "send_back": gettext_lazy("send back"), "attach_result": gettext_lazy("attach the result"),
+    "return_result": gettext_lazy("return the result"), "request_supplement": gettext_lazy("request a supplement"),
+    "supplement": gettext_lazy("supplement"), "request_fee": gettext_lazy("ask for the fee"),
+    "pay_fee": gettext_lazy("record the payment"), "withdraw": gettext_lazy("withdraw"),
+    "approve_withdrawal": gettext_lazy("approve the withdrawal"), "stop": gettext_lazy("stop"),
+    "transfer": gettext_lazy("transfer"), "take_back": gettext_lazy("take back"),
+    "apologise": gettext_lazy("issue an apology"), "rate": gettext_lazy("rate"),
 }

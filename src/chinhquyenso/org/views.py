@@ -18,6 +18,7 @@ def workspace(request):
         "assignments": role_assignments_of(request.user),
         "can_view_audit": can(request.user, "audit.view"),
         "can_view_officials": can(request.user, "officials.view"),
+        "can_view_dossiers": can(request.user, "dossiers.view"),
     })
 
 

@@ -1,0 +1,200 @@
+"""Dossier API: submission, listing, detail, transitions (409 when the state does not
+allow it, 403 when the role or scope does not), and public tracking."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.security import django_auth
+
+from chinhquyenso.org.models import Agency
+from chinhquyenso.procedures.models import Procedure
+
+from . import services
+from .deadlines import standing
+from .models import Dossier
+from .queries import dossiers_visible_to, find_for_tracking, may_view
+
+router = Router(tags=["dossiers"])
+
+
+class EventOut(Schema):
+    at: datetime
+    action: str
+    from_state: str
+    to_state: str
+    note: str
+
+
+class DossierOut(Schema):
+    code: str
+    procedure_code: str
+    procedure_name: str
+    agency_code: str
+    channel: str
+    state: str
+    standing: str
+    assisted: bool
+    submitted_at: datetime
+    received_at: datetime | None
+    due_at: datetime | None
+    finished_at: datetime | None
+    current_step: str | None
+
+
+class DossierDetailOut(DossierOut):
+    events: list[EventOut]
+    answers: dict
+
+
+def dossier_out(dossier: Dossier, *, detail: bool = False) -> dict:
+    from chinhquyenso.org.queries import calendar_for
+
+    body = {
+        "code": dossier.code, "procedure_code": dossier.procedure.code,
+        "procedure_name": dossier.procedure.name, "agency_code": dossier.agency.code,
+        "channel": dossier.channel, "state": dossier.state,
+        "standing": standing(dossier, calendar_for(dossier.agency)),
+        "assisted": dossier.assisted_by_id is not None, "submitted_at": dossier.submitted_at,
+        "received_at": dossier.received_at, "due_at": dossier.due_at,
+        "finished_at": dossier.finished_at,
+        "current_step": dossier.current_step.name if dossier.current_step_id else None,
+    }
+    if detail:
+        body["events"] = list(dossier.events.all())
+        body["answers"] = dossier.answers
+    return body
+
+
+@router.post("dossiers", response={201: DossierOut}, auth=django_auth,
+             summary="Submit a dossier (multipart: fields, answers as answer_<key>, files as file_<order>)")
+def submit(request):
+    data = request.POST
+    procedure = get_object_or_404(Procedure, code=data.get("procedure", ""), is_published=True)
+    agency = get_object_or_404(Agency, code=data.get("agency", ""), is_active=True)
+    components = {c.order: c.pk for c in procedure.components.all()}
+    files = {}
+    for name in request.FILES:
+        if name.startswith("file_") and name[5:].isdigit() and int(name[5:]) in components:
+            files[components[int(name[5:])]] = request.FILES.getlist(name)
+    answers = {key[7:]: value for key, value in data.items() if key.startswith("answer_")}
+    dossier = services.submit_dossier(
+        procedure=procedure, agency=agency, submitted_by=request.user,
+        applicant={"name": data.get("applicant_name", ""), "phone": data.get("applicant_phone", ""),
+                   "email": data.get("applicant_email", ""), "id_number": data.get("applicant_id_number", ""),
+                   "address": data.get("applicant_address", "")},
+        answers=answers, files=files, channel=data.get("channel") or None,
+        citizen_consent=data.get("citizen_consent") in ("1", "true", "on"))
+    return Status(201, dossier_out(dossier))
+
+
+@router.get("dossiers", response=list[DossierOut], auth=django_auth,
+            summary="Dossiers the caller may see (an official's scope, a citizen's own)")
+def list_dossiers(request, state: str = "", standing_is: str = "", limit: int = 100):
+    dossiers = dossiers_visible_to(request.user).order_by("-submitted_at")
+    if state:
+        dossiers = dossiers.filter(state=state)
+    rows = [dossier_out(d) for d in dossiers[: max(1, min(limit, 500))]]
+    if standing_is:
+        rows = [r for r in rows if r["standing"] == standing_is]
+    return rows
+
+
+def _visible(request, code: str) -> Dossier:
+    dossier = get_object_or_404(Dossier.objects.select_related("procedure", "agency", "agency__unit",
+                                                               "current_step"), code=code)
+    if not may_view(request.user, dossier):
+        raise HttpError(404, "Not found")
+    return dossier
+
+
+@router.get("dossiers/{code}", response=DossierDetailOut, auth=django_auth, summary="One dossier")
+def dossier_detail(request, code: str):
+    return dossier_out(_visible(request, code), detail=True)
+
+
+class ActionIn(Schema):
+    reason: str = ""
+    note: str = ""
+    assignee: str | None = None
+    amount: int | None = None
+    to_agency: str | None = None
+    new_due_at: datetime | None = None
+    score: int | None = None
+
+
+ACTIONS = {
+    "receive": lambda d, u, b: services.receive_dossier(dossier_id=d.pk, actor=u),
+    "refuse": lambda d, u, b: services.refuse_dossier(dossier_id=d.pk, actor=u, reason=b.reason),
+    "assign": lambda d, u, b: services.assign_dossier(
+        dossier_id=d.pk, actor=u,
+        assignee=get_object_or_404(get_user_model(), username=b.assignee or "")),
+    "start": lambda d, u, b: services.start_processing(dossier_id=d.pk, actor=u),
+    "forward": lambda d, u, b: services.forward_dossier(dossier_id=d.pk, actor=u, note=b.note),
+    "send_back": lambda d, u, b: services.send_back(dossier_id=d.pk, actor=u, reason=b.reason),
+    "return_result": lambda d, u, b: services.return_result(dossier_id=d.pk, actor=u),
+    "request_supplement": lambda d, u, b: services.request_supplement(
+        dossier_id=d.pk, actor=u, reason=b.reason),
+    "request_fee": lambda d, u, b: services.request_fee(dossier_id=d.pk, actor=u, amount=b.amount or 0),
+    "pay_fee": lambda d, u, b: services.pay_fee(dossier_id=d.pk, actor=u),
+    "withdraw": lambda d, u, b: services.withdraw_dossier(dossier_id=d.pk, actor=u, reason=b.reason),
+    "approve_withdrawal": lambda d, u, b: services.approve_withdrawal(dossier_id=d.pk, actor=u),
+    "stop": lambda d, u, b: services.stop_dossier(dossier_id=d.pk, actor=u, reason=b.reason),
+    "transfer": lambda d, u, b: services.transfer_dossier(
+        dossier_id=d.pk, actor=u, reason=b.reason,
+        to_agency=get_object_or_404(Agency, code=b.to_agency or "")),
+    "take_back": lambda d, u, b: services.take_back_dossier(dossier_id=d.pk, actor=u, note=b.note),
+    "apologise": lambda d, u, b: services.issue_apology(
+        dossier_id=d.pk, actor=u, reason=b.reason,
+        new_due_at=b.new_due_at or timezone.now()).dossier,
+    "rate": lambda d, u, b: services.rate_dossier(
+        dossier_id=d.pk, actor=u, score=b.score or 0, comment=b.note).dossier,
+}
+
+
+@router.post("dossiers/{code}/actions/{action}", response=DossierOut, auth=django_auth,
+             summary="Perform a transition: receive, refuse, assign, start, forward, …")
+def perform(request, code: str, action: str, body: ActionIn):
+    dossier = _visible(request, code)
+    try:
+        handler = ACTIONS[action]
+    except KeyError as exc:
+        raise HttpError(404, f"Unknown action {action}") from exc
+    dossier = handler(dossier, request.user, body)
+    dossier.refresh_from_db()
+    return dossier_out(dossier)
+
+
+class TrackingOut(Schema):
+    code: str
+    procedure_name: str
+    agency_name: str
+    state: str
+    state_label: str
+    standing: str
+    submitted_at: datetime
+    due_at: datetime | None
+    events: list[EventOut]
+
+
+@router.get("public/dossiers/{code}", response=TrackingOut, summary="Track a dossier (code + last 4 digits of phone or ID)")
+def track(request, code: str, identity: str):
+    from chinhquyenso.org.queries import calendar_for
+
+    dossier = find_for_tracking(code=code, identity=identity)
+    if dossier is None:
+        raise HttpError(404, "No dossier matches this code and identity")
+    return {"code": dossier.code, "procedure_name": dossier.procedure.name,
+            "agency_name": dossier.agency.name, "state": dossier.state,
+            "state_label": str(dossier.get_state_display()),
+            "standing": standing(dossier, calendar_for(dossier.agency)),
+            "submitted_at": dossier.submitted_at, "due_at": dossier.due_at,
+            "events": list(dossier.events.all())}
+
+
+

@@ -1,0 +1,265 @@
+"""Pages of the one-stop shop: submitting, following and handling dossiers."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from chinhquyenso.org.models import Agency, AgencyKind, UnitLevel
+from chinhquyenso.org.permissions import can
+from chinhquyenso.org.queries import calendar_for
+from chinhquyenso.procedures.models import CompetentLevel, Procedure, ServiceLevel
+
+from . import services
+from .answers import form_class_for
+from .deadlines import Standing, standing
+from .models import OPEN_STATES, ApologyLetter, Dossier, DossierFile, State
+from .queries import ACTION_FIELDS, actions_for, dossiers_visible_to, find_for_tracking, may_view
+from .services import ACTION_LABELS, TransitionNotAllowed
+
+
+def receiving_agencies(procedure: Procedure):
+    level = UnitLevel.DISTRICT if procedure.level == CompetentLevel.CITY else UnitLevel.WARD
+    return (Agency.objects.filter(kind=AgencyKind.PEOPLES_COMMITTEE, is_active=True, unit__level=level)
+            .select_related("unit").order_by("unit__code"))
+
+
+def _errors_of(error: ValidationError) -> tuple[dict, list]:
+    if hasattr(error, "error_dict"):
+        return {k: [m for e in v for m in e.messages] for k, v in error.error_dict.items()}, []
+    return {}, list(error.messages)
+
+
+@login_required
+def submit(request, code: str):
+    procedure = get_object_or_404(Procedure.objects.prefetch_related("components"), code=code,
+                                  is_published=True)
+    if procedure.service_level == ServiceLevel.INFORMATION:
+        messages.info(request, _("This procedure is information only: it cannot be submitted online."))
+        return redirect("procedures:detail", code=code)
+    agencies = list(receiving_agencies(procedure))
+    AnswersForm = form_class_for(procedure.form)
+    assisted = can(request.user, "dossiers.submit_assisted")
+    field_errors, general_errors = {}, []
+    values = request.POST if request.method == "POST" else {}
+    answers_form = AnswersForm(request.POST or None, prefix="answer")
+    if request.method == "POST":
+        agency = next((a for a in agencies if str(a.pk) == request.POST.get("agency")), None)
+        files = {c.pk: request.FILES.getlist(f"file_{c.pk}") for c in procedure.components.all()}
+        try:
+            if agency is None:
+                raise ValidationError({"agency": [_("Choose the agency that receives the dossier.")]})
+            dossier = services.submit_dossier(
+                procedure=procedure, agency=agency, submitted_by=request.user,
+                applicant={"name": request.POST.get("applicant_name", ""),
+                           "phone": request.POST.get("applicant_phone", ""),
+                           "email": request.POST.get("applicant_email", ""),
+                           "id_number": request.POST.get("applicant_id_number", ""),
+                           "address": request.POST.get("applicant_address", "")},
+                answers={k[len("answer-"):]: v for k, v in request.POST.items() if k.startswith("answer-")},
+                files={k: v for k, v in files.items() if v}, channel=request.POST.get("channel") or None,
+                citizen_consent=request.POST.get("citizen_consent") == "on")
+        except ValidationError as error:
+            field_errors, general_errors = _errors_of(error)
+            answers_form.is_valid()  # show the per-field messages next to the fields
+        else:
+            messages.success(request, _("Dossier %(code)s has been submitted. Keep this code to follow it.")
+                             % {"code": dossier.code})
+            return redirect("dossiers:detail", code=dossier.code)
+    return render(request, "dossiers/submit.html", {
+        "procedure": procedure, "agencies": agencies, "answers_form": answers_form,
+        "assisted": assisted, "values": values, "field_errors": field_errors,
+        "general_errors": general_errors,
+    })
+
+
+@login_required
+def my_dossiers(request):
+    dossiers = dossiers_visible_to(request.user).order_by("-submitted_at")
+    page = Paginator(dossiers, 25).get_page(request.GET.get("page"))
+    return render(request, "dossiers/list.html", {"page": page, "rows": _with_standing(page)})
+
+
+def _with_standing(dossiers):
+    calendars, now, rows = {}, timezone.now(), []
+    for d in dossiers:
+        cal = calendars.get(d.agency_id)
+        if cal is None:
+            cal = calendars[d.agency_id] = calendar_for(d.agency)
+        rows.append((d, standing(d, cal, now)))
+    return rows
+
+
+@login_required
+def inbox(request):
+    """Officials: the dossiers of their scope, by state, most urgent first."""
+    if not can(request.user, "dossiers.view"):
+        raise PermissionDenied(_("Your role does not include handling dossiers."))
+    state = request.GET.get("state", "open")
+    dossiers = dossiers_visible_to(request.user)
+    if state == "open":
+        dossiers = dossiers.filter(state__in=OPEN_STATES)
+    elif state in State.values:
+        dossiers = dossiers.filter(state=state)
+    dossiers = dossiers.order_by("due_at", "submitted_at")
+    page = Paginator(dossiers, 50).get_page(request.GET.get("page"))
+    counts = {s: 0 for s in State.values}
+    for value in dossiers_visible_to(request.user).values_list("state", flat=True):
+        counts[value] += 1
+    tabs = [("open", _("Open"), sum(counts[s] for s in OPEN_STATES))] + [
+        (s.value, s.label, counts[s.value]) for s in State if counts[s.value]]
+    return render(request, "dossiers/inbox.html", {"page": page, "rows": _with_standing(page),
+                                                   "state": state, "tabs": tabs})
+
+
+def _visible_dossier(request, code: str) -> Dossier:
+    dossier = get_object_or_404(
+        Dossier.objects.select_related("procedure", "agency", "agency__unit", "current_step", "assignee",
+                                       "transferred_to", "assisted_by"), code=code)
+    if not may_view(request.user, dossier):
+        raise Http404
+    return dossier
+
+
+@login_required
+def detail(request, code: str):
+    dossier = _visible_dossier(request, code)
+    calendar = calendar_for(dossier.agency)
+    offered = actions_for(request.user, dossier)
+    context = {
+        "dossier": dossier, "standing": standing(dossier, calendar),
+        "standing_labels": Standing.LABELS, "events": dossier.events.select_related("actor"),
+        "files": dossier.files.select_related("component"),
+        "apologies": dossier.apologies.all(),
+        "actions": [(a, ACTION_LABELS[a], ACTION_FIELDS[a]) for a in offered],
+        "is_official": can(request.user, "dossiers.view", dossier.agency.unit),
+        "answers": [(spec.get("label", spec["key"]), dossier.answers.get(spec["key"], ""))
+                    for spec in dossier.procedure.form],
+    }
+    if "assign" in offered:
+        step_role_action = "dossiers.process"
+        User = get_user_model()
+        context["assignees"] = [u for u in User.objects.filter(official__isnull=False, is_active=True)
+                                .select_related("official") if can(u, step_role_action, dossier.agency.unit)]
+    if "transfer" in offered:
+        context["other_agencies"] = Agency.objects.filter(is_active=True).exclude(pk=dossier.agency_id)
+    return render(request, "dossiers/detail.html", context)
+
+
+@login_required
+@require_POST
+def act(request, code: str, action: str):
+    dossier = _visible_dossier(request, code)
+    if action not in ACTION_FIELDS:
+        raise Http404
+    post, user, pk = request.POST, request.user, dossier.pk
+    try:
+        if action == "assign":
+            assignee = get_user_model().objects.filter(pk=post.get("assignee") or 0).first()
+            if assignee is None:
+                raise ValidationError(_("Choose the official to assign."))
+            services.assign_dossier(dossier_id=pk, actor=user, assignee=assignee)
+        elif action == "transfer":
+            target = Agency.objects.filter(pk=post.get("to_agency") or 0).first()
+            if target is None:
+                raise ValidationError(_("Choose the agency."))
+            services.transfer_dossier(dossier_id=pk, actor=user, to_agency=target,
+                                      reason=post.get("reason", ""))
+        elif action == "attach_result":
+            upload = request.FILES.get("file")
+            if upload is None:
+                raise ValidationError(_("Choose the result file."))
+            services.attach_result(dossier_id=pk, actor=user, uploaded_file=upload)
+        elif action == "supplement":
+            services.supplement_dossier(dossier_id=pk, actor=user, files=request.FILES.getlist("files"),
+                                        note=post.get("note", ""))
+        elif action == "request_fee":
+            amount = post.get("amount", "").replace(".", "").replace(",", "").strip()
+            services.request_fee(dossier_id=pk, actor=user, amount=int(amount) if amount.isdigit() else 0)
+        elif action == "apologise":
+            services.issue_apology(dossier_id=pk, actor=user, reason=post.get("reason", ""),
+                                   new_due_at=_parse_moment(post.get("new_due_at", "")))
+        elif action == "rate":
+            score = post.get("score", "")
+            services.rate_dossier(dossier_id=pk, actor=user, score=int(score) if score.isdigit() else 0,
+                                  comment=post.get("comment", ""))
+        else:
+            simple = {
+                "receive": lambda: services.receive_dossier(dossier_id=pk, actor=user),
+                "refuse": lambda: services.refuse_dossier(dossier_id=pk, actor=user, reason=post.get("reason", "")),
+                "start": lambda: services.start_processing(dossier_id=pk, actor=user),
+                "forward": lambda: services.forward_dossier(dossier_id=pk, actor=user, note=post.get("note", "")),
+                "send_back": lambda: services.send_back(dossier_id=pk, actor=user, reason=post.get("reason", "")),
+                "return_result": lambda: services.return_result(dossier_id=pk, actor=user),
+                "request_supplement": lambda: services.request_supplement(
+                    dossier_id=pk, actor=user, reason=post.get("reason", "")),
+                "pay_fee": lambda: services.pay_fee(dossier_id=pk, actor=user),
+                "withdraw": lambda: services.withdraw_dossier(dossier_id=pk, actor=user,
+                                                              reason=post.get("reason", "")),
+                "approve_withdrawal": lambda: services.approve_withdrawal(dossier_id=pk, actor=user),
+                "take_back": lambda: services.take_back_dossier(dossier_id=pk, actor=user,
+                                                                note=post.get("note", "")),
+                "stop": lambda: services.stop_dossier(dossier_id=pk, actor=user, reason=post.get("reason", "")),
+            }
+            simple[action]()
+    except (ValidationError, TransitionNotAllowed) as error:
+        for message in getattr(error, "messages", [str(error)]):
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Done: %(action)s.") % {"action": ACTION_LABELS[action]})
+    return redirect("dossiers:detail", code=code)
+
+
+def _parse_moment(value: str) -> datetime:
+    """dd/mm/yyyy [HH:MM] in Vietnam time; 17:00 when no time is given."""
+    value = value.strip()
+    for fmt in ("%d/%m/%Y %H:%M", "%d/%m/%Y"):
+        try:
+            parsed = datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+        if fmt == "%d/%m/%Y":
+            parsed = datetime.combine(parsed.date(), time(17, 0))
+        return timezone.make_aware(parsed)
+    raise ValidationError(_("Write the new return date as dd/mm/yyyy, optionally followed by HH:MM."))
+
+
+@login_required
+def download(request, code: str, file_id: int):
+    dossier = _visible_dossier(request, code)
+    stored = get_object_or_404(DossierFile, pk=file_id, dossier=dossier)
+    if (stored.kind == DossierFile.Kind.RESULT and request.user.pk == dossier.owner_id
+            and dossier.state != State.RETURNED and not can(request.user, "dossiers.view", dossier.agency.unit)):
+        raise Http404  # the citizen gets the result once it is returned
+    return FileResponse(stored.file.open("rb"), as_attachment=True, filename=stored.original_name)
+
+
+@login_required
+def apology_pdf(request, code: str, letter_id: int):
+    dossier = _visible_dossier(request, code)
+    letter = get_object_or_404(ApologyLetter, pk=letter_id, dossier=dossier)
+    return FileResponse(letter.pdf.open("rb"), as_attachment=False,
+                        filename=f"phieu-xin-loi-{dossier.code}.pdf", content_type="application/pdf")
+
+
+def track(request):
+    """Public: follow a dossier with its code and the last 4 digits of the phone or ID."""
+    code = request.GET.get("code", "").strip()[:64]
+    identity = request.GET.get("identity", "").strip()[:20]
+    dossier = find_for_tracking(code=code, identity=identity) if code and identity else None
+    context = {"code": code, "identity": identity, "dossier": dossier, "searched": bool(code)}
+    if dossier is not None:
+        context["standing"] = standing(dossier, calendar_for(dossier.agency))
+        context["standing_labels"] = Standing.LABELS
+        context["events"] = dossier.events.all()
+    return render(request, "dossiers/track.html", context)

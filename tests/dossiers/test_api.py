@@ -1,0 +1,99 @@
+"""The dossier API: the same rules as the pages, with HTTP status codes a client can act on."""
+
+import json
+
+import pytest
+
+from chinhquyenso.dossiers.models import State
+from chinhquyenso.org.models import Role
+from tests.dossiers.conftest import at, pdf_upload
+from tests.factories import OfficialFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def act(client, code, action, **body):
+    return client.post(f"/api/v1/dossiers/{code}/actions/{action}", json.dumps(body),
+                       content_type="application/json")
+
+
+def test_submit_through_the_api(client, citizen, birth, ward_pc):
+    client.force_login(citizen)
+    response = client.post("/api/v1/dossiers", {
+        "procedure": birth.code, "agency": ward_pc.code, "applicant_name": "Nguyễn Thị Hương",
+        "applicant_phone": "0912345678", "answer_child_full_name": "Nguyễn Văn An",
+        "answer_child_birth_date": "01/11/2026", "answer_child_sex": "Nữ",
+        "file_1": pdf_upload("to-khai.pdf"), "file_2": pdf_upload("chung-sinh.pdf"),
+    })
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["state"] == State.SUBMITTED and body["standing"] == "not_received"
+    assert body["code"].startswith("000.00.21.H62-")
+
+
+def test_submission_errors_are_listed_per_field(client, citizen, birth, ward_pc):
+    client.force_login(citizen)
+    response = client.post("/api/v1/dossiers", {
+        "procedure": birth.code, "agency": ward_pc.code, "applicant_name": "Nguyễn Thị Hương",
+        "answer_child_full_name": "", "answer_child_birth_date": "30/02/2026",
+        "answer_child_sex": "Nam",
+    })
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert set(errors) >= {"child_full_name", "child_birth_date"}
+
+
+def test_wrong_state_is_409_and_wrong_role_is_403(client, birth, submit, counter, specialist):
+    dossier = submit(birth)
+    client.force_login(specialist)
+    assert act(client, dossier.code, "receive").status_code == 403
+    client.force_login(counter)
+    response = act(client, dossier.code, "start")
+    assert response.status_code == 409
+    assert dossier.code in response.json()["detail"]
+    ok = act(client, dossier.code, "receive")
+    assert ok.status_code == 200 and ok.json()["state"] == State.RECEIVED
+    assert act(client, dossier.code, "receive").status_code == 409
+    assert act(client, dossier.code, "refuse", reason="x").status_code == 409
+    assert act(client, dossier.code, "no-such-action").status_code == 404
+
+
+def test_assignment_and_processing_through_the_api(client, birth, submit, counter, specialist):
+    dossier = submit(birth)
+    client.force_login(counter)
+    act(client, dossier.code, "receive")
+    assert act(client, dossier.code, "assign", assignee=specialist.username).json()["state"] == State.ASSIGNED
+    client.force_login(specialist)
+    assert act(client, dossier.code, "start").json()["state"] == State.PROCESSING
+    response = act(client, dossier.code, "request_supplement", reason="Bổ sung giấy chứng sinh")
+    assert response.json()["standing"] == "waiting_citizen"
+
+
+def test_who_sees_which_dossiers(client, birth, submit, citizen, counter, other_ward, django_user_model):
+    mine = submit(birth)
+    stranger = django_user_model.objects.create_user("nguoikhac", password="mat-khau-dai-2")
+    elsewhere = OfficialFactory(roles=[(Role.COUNTER_OFFICER, other_ward)]).user
+    for user, expected in ((citizen, [mine.code]), (counter, [mine.code]), (stranger, []), (elsewhere, [])):
+        client.force_login(user)
+        assert [d["code"] for d in client.get("/api/v1/dossiers").json()] == expected
+        status = client.get(f"/api/v1/dossiers/{mine.code}").status_code
+        assert status == (200 if expected else 404)
+
+
+def test_anonymous_callers_must_log_in(client, birth, submit):
+    dossier = submit(birth)
+    assert client.get("/api/v1/dossiers").status_code == 401
+    assert act(client, dossier.code, "receive").status_code == 401
+
+
+def test_public_tracking_needs_the_code_and_an_identity_detail(client, birth, submit, counter):
+    from chinhquyenso.dossiers import services
+
+    dossier = submit(birth, when=at(26, 11, 9))
+    services.receive_dossier(dossier_id=dossier.pk, actor=counter, at=at(26, 11, 9, 30))
+    assert client.get(f"/api/v1/public/dossiers/{dossier.code}", {"identity": "0000"}).status_code == 404
+    assert client.get(f"/api/v1/public/dossiers/{dossier.code}", {"identity": "56"}).status_code == 404
+    body = client.get(f"/api/v1/public/dossiers/{dossier.code}", {"identity": "5678"}).json()
+    assert body["state"] == State.RECEIVED and body["state_label"] == "Đã tiếp nhận"
+    assert [e["action"] for e in body["events"]] == ["submit", "receive"]
+    assert "0912345678" not in json.dumps(body)  # personal data is not echoed
