@@ -223,9 +223,12 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.conso
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "khong-tra-loi@chinhquyenso.local")
+SMS_SENDER = os.environ.get("SMS_SENDER", "chinhquyenso.core.sms.LogSender")
 
 # --- Dossiers ---------------------------------------------------------------------
 DOSSIER_MAX_UPLOAD_MB = int(os.environ.get("DOSSIER_MAX_UPLOAD_MB", "10"))
+COMPLAINT_ANSWER_DAYS = int(os.environ.get("COMPLAINT_ANSWER_DAYS", "10"))
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

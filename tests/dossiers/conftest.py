@@ -113,7 +113,8 @@ def submit(ward_pc, citizen):
             applicant={
                 "name": "Nguyễn Thị Hương",
                 "email": "huong@example.vn",
-                "phone": "0912345678",
+                "phone": "0912340000",
+                "id_number": "026301005678",
             },
             answers=answers or default_answers,
             files=files,

@@ -21,7 +21,8 @@ def test_submit_through_the_api(client, citizen, birth, ward_pc):
     client.force_login(citizen)
     response = client.post("/api/v1/dossiers", {
         "procedure": birth.code, "agency": ward_pc.code, "applicant_name": "Nguyễn Thị Hương",
-        "applicant_phone": "0912345678", "answer_child_full_name": "Nguyễn Văn An",
+        "applicant_phone": "0912345678", "applicant_id_number": "026301001234",
+        "answer_child_full_name": "Nguyễn Văn An",
         "answer_child_birth_date": "01/11/2026", "answer_child_sex": "Nữ",
         "file_1": pdf_upload("to-khai.pdf"), "file_2": pdf_upload("chung-sinh.pdf"),
     })
@@ -35,6 +36,7 @@ def test_submission_errors_are_listed_per_field(client, citizen, birth, ward_pc)
     client.force_login(citizen)
     response = client.post("/api/v1/dossiers", {
         "procedure": birth.code, "agency": ward_pc.code, "applicant_name": "Nguyễn Thị Hương",
+        "applicant_id_number": "026301001234",
         "answer_child_full_name": "", "answer_child_birth_date": "30/02/2026",
         "answer_child_sex": "Nam",
     })
@@ -86,14 +88,34 @@ def test_anonymous_callers_must_log_in(client, birth, submit):
     assert act(client, dossier.code, "receive").status_code == 401
 
 
-def test_public_tracking_needs_the_code_and_an_identity_detail(client, birth, submit, counter):
+def test_public_tracking_contract(client, birth, submit, counter):
     from chinhquyenso.dossiers import services
 
     dossier = submit(birth, when=at(26, 11, 9))
     services.receive_dossier(dossier_id=dossier.pk, actor=counter, at=at(26, 11, 9, 30))
-    assert client.get(f"/api/v1/public/dossiers/{dossier.code}", {"identity": "0000"}).status_code == 404
-    assert client.get(f"/api/v1/public/dossiers/{dossier.code}", {"identity": "56"}).status_code == 404
-    body = client.get(f"/api/v1/public/dossiers/{dossier.code}", {"identity": "5678"}).json()
-    assert body["state"] == State.RECEIVED and body["state_label"] == "Đã tiếp nhận"
-    assert [e["action"] for e in body["events"]] == ["submit", "receive"]
-    assert "0912345678" not in json.dumps(body)  # personal data is not echoed
+    url = f"/api/v1/public/dossiers/{dossier.code}"
+    wrong = client.get(url, {"id4": "0000"})
+    unknown = client.get("/api/v1/public/dossiers/000.00.21.H62-261126-9999", {"id4": "5678"})
+    assert wrong.status_code == unknown.status_code == 404
+    assert wrong.json() == unknown.json()  # a wrong pair says nothing more than a missing code
+    assert client.get(url).status_code == 404
+    body = client.get(url, {"id4": "5678"}).json()
+    assert body["code"] == dossier.code and body["procedure"] == "Thủ tục đăng ký khai sinh"
+    assert body["status"] == State.RECEIVED and body["status_label"] == "Đã tiếp nhận"
+    assert body["received_at"].startswith("2026-11-26T02:30") and body["due_at"]
+    assert [t["status"] for t in body["timeline"]] == ["submitted", "received"]
+    assert "026301005678" not in json.dumps(body) and "Hương" not in json.dumps(body)
+
+
+def test_public_procedures_contract(client, birth, household):
+    rows = client.get("/api/v1/public/procedures", {"q": "dang ky khai sinh"}).json()
+    assert [(r["code"], r["service_level"], float(r["processing_days"])) for r in rows] == [
+        ("1.001193", "full_online", 1.0)]
+    rows = client.get("/api/v1/public/procedures", {"q": "ho kinh doanh"}).json()
+    assert float(rows[0]["processing_days"]) == 3.0 and rows[0]["name"] == "Đăng ký thành lập hộ kinh doanh"
+
+
+def test_openapi_documents_the_error_responses(client):
+    spec = client.get("/api/v1/openapi.json").json()
+    action = spec["paths"]["/api/v1/dossiers/{code}/actions/{action}"]["post"]["responses"]
+    assert {"200", "400", "403", "404", "409"} <= set(action)

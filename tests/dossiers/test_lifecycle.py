@@ -131,10 +131,17 @@ def test_fee_due_pauses_until_paid(household, submit, counter, specialist, citiz
     d = received(submit(household, when=at(27, 11, 14)), counter, specialist, at(27, 11, 15))
     with pytest.raises(ValidationError):
         svc.request_fee(dossier_id=d.pk, actor=specialist, amount=0)
-    d = svc.request_fee(dossier_id=d.pk, actor=specialist, amount=100000, at=at(30, 11, 13))
-    assert d.state == State.FEE_DUE and d.fee_amount == 100000
-    d = svc.pay_fee(dossier_id=d.pk, actor=citizen, at=at(30, 11, 15))
+    d = svc.request_fee(dossier_id=d.pk, actor=specialist, at=at(30, 11, 13))
+    assert d.state == State.FEE_DUE and d.fee_amount == 100000  # from the procedure's fee table
+    with pytest.raises(PermissionDenied):  # no online gateway yet: the counter records payments
+        svc.pay_fee(dossier_id=d.pk, actor=citizen, reference="BL-1")
+    with pytest.raises(ValidationError):
+        svc.pay_fee(dossier_id=d.pk, actor=counter, reference=" ")
+    with pytest.raises(ValidationError):
+        svc.pay_fee(dossier_id=d.pk, actor=counter, reference="BL-1", provider="vnpay")
+    d = svc.pay_fee(dossier_id=d.pk, actor=counter, reference="BL-0012345", at=at(30, 11, 15))
     assert d.state == State.PROCESSING and d.fee_paid_at == at(30, 11, 15)
+    assert (d.payment_provider, d.payment_reference) == ("counter", "BL-0012345")
     assert d.due_at == at(2, 12, 17)
 
 
@@ -206,18 +213,17 @@ def test_apology_letter_is_recorded_and_sent(birth, submit, counter, specialist,
 def test_rating_by_the_applicant_after_the_result(birth, submit, counter, specialist, leader, citizen):
     d = received(submit(birth), counter, specialist, at(26, 11, 9))
     with pytest.raises(TransitionNotAllowed):
-        svc.rate_dossier(dossier_id=d.pk, actor=citizen, score=5)
+        svc.rate_dossier(dossier_id=d.pk, actor=citizen, satisfied=True)
     svc.attach_result(dossier_id=d.pk, actor=specialist, uploaded_file=pdf_upload())
     svc.forward_dossier(dossier_id=d.pk, actor=specialist)
     svc.forward_dossier(dossier_id=d.pk, actor=leader)
     svc.return_result(dossier_id=d.pk, actor=counter)
     with pytest.raises(PermissionDenied):
-        svc.rate_dossier(dossier_id=d.pk, actor=counter, score=5)
-    with pytest.raises(ValidationError):
-        svc.rate_dossier(dossier_id=d.pk, actor=citizen, score=6)
-    assert svc.rate_dossier(dossier_id=d.pk, actor=citizen, score=4).score == 4
+        svc.rate_dossier(dossier_id=d.pk, actor=counter, satisfied=True)
+    rating = svc.rate_dossier(dossier_id=d.pk, actor=citizen, satisfied=False, comment="Chờ lâu")
+    assert rating.satisfied is False and rating.comment == "Chờ lâu"
     with pytest.raises(TransitionNotAllowed):
-        svc.rate_dossier(dossier_id=d.pk, actor=citizen, score=5)
+        svc.rate_dossier(dossier_id=d.pk, actor=citizen, satisfied=True)
 
 
 def test_assisted_submissions(birth, submit, counter, ward, ward_pc):
@@ -253,3 +259,51 @@ def test_bad_submissions_are_refused(birth, submit, citizen, ward_pc, city):
     info = save_procedure(**{**copy.deepcopy(BIRTH), "code": "9.000001", "service_level": "information"})
     with pytest.raises(ValidationError):
         submit(info)
+
+
+def test_receipt_and_electronic_result_are_issued_with_a_tracking_qr(birth, submit, counter,
+                                                                     specialist, leader):
+    from pypdf import PdfReader
+
+    d = received(submit(birth), counter, specialist, at(26, 11, 9))
+    receipt = d.files.get(kind=DossierFile.Kind.LETTER)
+    text = PdfReader(receipt.file.open("rb")).pages[0].extract_text()
+    assert "GIẤY TIẾP NHẬN HỒ SƠ" in text and d.code in text
+    assert "09:00 ngày 27/11/2026" in text  # the appointment: 8 working hours after receipt
+    assert "/dich-vu-cong/tra-cuu/?code=" in text.replace("\n", "")
+    result = svc.attach_result(dossier_id=d.pk, actor=specialist, uploaded_file=pdf_upload("kq.pdf"))
+    svc.forward_dossier(dossier_id=d.pk, actor=specialist)
+    d = svc.forward_dossier(dossier_id=d.pk, actor=leader)
+    assert d.result_electronic and d.components_digitised
+    notice = d.files.filter(kind=DossierFile.Kind.RESULT).exclude(pk=result.pk).get()
+    text = PdfReader(notice.file.open("rb")).pages[0].extract_text()
+    assert "THÔNG BÁO KẾT QUẢ" in text and result.sha256[:16] in text.replace("\n", "")
+
+
+def test_citizen_is_notified_by_e_mail_and_sms_in_background(birth, submit, counter):
+    from chinhquyenso.core.models import OutgoingSms
+
+    d = submit(birth)
+    svc.receive_dossier(dossier_id=d.pk, actor=counter)
+    texts = list(OutgoingSms.objects.values_list("text", flat=True))
+    assert len(texts) == 2 and d.code in texts[1]
+    assert set(OutgoingSms.objects.values_list("status", flat=True)) == {"queued"}
+    assert OutgoingEmail.objects.count() == 2
+
+
+def test_complaints_have_their_own_deadline(birth, submit, counter, specialist, leader, citizen):
+    d = received(submit(birth), counter, specialist, at(26, 11, 9))
+    with pytest.raises(PermissionDenied):
+        svc.file_complaint(dossier_id=d.pk, actor=counter, text="x")
+    complaint = svc.file_complaint(dossier_id=d.pk, actor=citizen, text="Cán bộ hẹn nhiều lần",
+                                   at=at(27, 11, 10))
+    assert complaint.due_at == at(11, 12, 10)  # 10 working days
+    with pytest.raises(PermissionDenied):
+        svc.answer_complaint(complaint_id=complaint.pk, actor=specialist, answer="Đã xử lý")
+    with pytest.raises(TransitionNotAllowed):
+        svc.judge_complaint_answer(complaint_id=complaint.pk, actor=citizen, satisfied=True)
+    complaint = svc.answer_complaint(complaint_id=complaint.pk, actor=leader,
+                                     answer="Đã chấn chỉnh cán bộ", at=at(1, 12, 9))
+    assert complaint.answered_on_time
+    assert svc.judge_complaint_answer(complaint_id=complaint.pk, actor=citizen,
+                                      satisfied=True).complainant_satisfied is True

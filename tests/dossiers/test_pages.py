@@ -16,6 +16,7 @@ def test_citizen_submits_through_the_form(client, citizen, birth, ward_pc):
     components = list(birth.components.all())
     response = client.post(f"/dich-vu-cong/thu-tuc/{birth.code}/nop/", {
         "applicant_name": "Nguyễn Thị Hương", "applicant_phone": "0912345678", "agency": ward_pc.pk,
+        "applicant_id_number": "026301001234",
         "answer-child_full_name": "Nguyễn Văn An", "answer-child_birth_date": "01/11/2026",
         "answer-child_sex": "Nam",
         f"file_{components[0].pk}": pdf_upload("to-khai.pdf"),
@@ -25,7 +26,7 @@ def test_citizen_submits_through_the_form(client, citizen, birth, ward_pc):
     html = response.content.decode()
     assert response.redirect_chain[-1][0] == f"/dich-vu-cong/ho-so/{dossier.code}/"
     assert dossier.code in html and "Đã nộp, chờ tiếp nhận" in html
-    assert "0912345678" not in html  # the phone number is not shown back
+    assert "0912345678" not in html and "026301001234" not in html  # personal numbers not shown
 
 
 def test_form_errors_are_shown_and_nothing_is_saved(client, citizen, birth, ward_pc):
@@ -109,7 +110,7 @@ def test_the_citizen_downloads_the_result_only_once_returned(client, birth, subm
 def test_public_tracking_page(client, birth, submit, counter):
     dossier = submit(birth, when=at(26, 11, 9))
     services.receive_dossier(dossier_id=dossier.pk, actor=counter, at=at(26, 11, 9, 30))
-    wrong = client.get("/dich-vu-cong/tra-cuu/", {"code": dossier.code, "identity": "1111"}).content.decode()
+    wrong = client.get("/dich-vu-cong/tra-cuu/", {"code": dossier.code, "id4": "1111"}).content.decode()
     assert "Không tìm thấy hồ sơ" in wrong
-    html = client.get("/dich-vu-cong/tra-cuu/", {"code": dossier.code, "identity": "5678"}).content.decode()
+    html = client.get("/dich-vu-cong/tra-cuu/", {"code": dossier.code, "id4": "5678"}).content.decode()
     assert "Đã tiếp nhận" in html and dossier.code in html and "Nguyễn Thị Hương" not in html

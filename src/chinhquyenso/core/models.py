@@ -124,3 +124,31 @@ class OutgoingEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to}"
+
+
+class OutgoingSms(models.Model):
+    """A text message, stored first and sent by a background task through the configured
+    sender (SMS_SENDER). The number is personal data: shown masked, never logged."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    to = models.CharField(_("phone"), max_length=20)
+    text = models.CharField(_("text"), max_length=480)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.QUEUED)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing text message")
+        verbose_name_plural = _("outgoing text messages")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        from .masking import mask_phone
+
+        return f"SMS {mask_phone(self.to)}"

@@ -191,3 +191,17 @@ def build_pdf(
     )
     doc.build(list(flowables))
     return buffer.getvalue()
+
+
+def qr_code(data: str, *, size_mm: float = 28):
+    """A QR code flowable encoding `data` (e.g. the public tracking address)."""
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+    from reportlab.graphics.shapes import Drawing
+    from reportlab.lib.units import mm
+
+    widget = QrCodeWidget(data, barLevel="M")
+    x0, y0, x1, y1 = widget.getBounds()
+    size = size_mm * mm
+    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+    drawing.add(widget)
+    return drawing

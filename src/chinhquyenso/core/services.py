@@ -9,7 +9,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from .models import AuditChainHead, AuditEntry, OutgoingEmail
+from .models import AuditChainHead, AuditEntry, OutgoingEmail, OutgoingSms
 
 
 class AuditOutsideTransaction(RuntimeError):
@@ -80,6 +80,18 @@ def queue_email(*, to: str, subject: str, body: str, actor=None) -> OutgoingEmai
                      after={"subject": subject})
         transaction.on_commit(lambda: send_email.enqueue(email_id=email.pk))
     return email
+
+
+def queue_sms(*, to: str, text: str, actor=None) -> OutgoingSms:
+    """Store a text message and hand it to the background worker once the transaction commits."""
+    from .masking import mask_phone
+    from .tasks import send_sms
+
+    with transaction.atomic():
+        sms = OutgoingSms.objects.create(to=to, text=text[:480])
+        record_audit(actor=actor, action="sms.queued", obj=sms, object_repr=f"SMS {mask_phone(to)}")
+        transaction.on_commit(lambda: send_sms.enqueue(sms_id=sms.pk))
+    return sms
 
 
 def mark_email_sent(*, email_id: int) -> OutgoingEmail:

@@ -23,6 +23,14 @@ from .queries import dossiers_visible_to, find_for_tracking, may_view
 router = Router(tags=["dossiers"])
 
 
+class ErrorOut(Schema):
+    detail: str
+    errors: dict[str, list[str]] | None = None
+
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+
+
 class EventOut(Schema):
     at: datetime
     action: str
@@ -71,7 +79,7 @@ def dossier_out(dossier: Dossier, *, detail: bool = False) -> dict:
     return body
 
 
-@router.post("dossiers", response={201: DossierOut}, auth=django_auth,
+@router.post("dossiers", response={201: DossierOut, **ERRORS}, auth=django_auth,
              summary="Submit a dossier (multipart: fields, answers as answer_<key>, files as file_<order>)")
 def submit(request):
     data = request.POST
@@ -113,7 +121,8 @@ def _visible(request, code: str) -> Dossier:
     return dossier
 
 
-@router.get("dossiers/{code}", response=DossierDetailOut, auth=django_auth, summary="One dossier")
+@router.get("dossiers/{code}", response={200: DossierDetailOut, 401: ErrorOut, 404: ErrorOut},
+            auth=django_auth, summary="One dossier")
 def dossier_detail(request, code: str):
     return dossier_out(_visible(request, code), detail=True)
 
@@ -125,7 +134,9 @@ class ActionIn(Schema):
     amount: int | None = None
     to_agency: str | None = None
     new_due_at: datetime | None = None
-    score: int | None = None
+    satisfied: bool | None = None
+    reference: str = ""
+    text: str = ""
 
 
 ACTIONS = {
@@ -140,8 +151,8 @@ ACTIONS = {
     "return_result": lambda d, u, b: services.return_result(dossier_id=d.pk, actor=u),
     "request_supplement": lambda d, u, b: services.request_supplement(
         dossier_id=d.pk, actor=u, reason=b.reason),
-    "request_fee": lambda d, u, b: services.request_fee(dossier_id=d.pk, actor=u, amount=b.amount or 0),
-    "pay_fee": lambda d, u, b: services.pay_fee(dossier_id=d.pk, actor=u),
+    "request_fee": lambda d, u, b: services.request_fee(dossier_id=d.pk, actor=u, amount=b.amount),
+    "pay_fee": lambda d, u, b: services.pay_fee(dossier_id=d.pk, actor=u, reference=b.reference),
     "withdraw": lambda d, u, b: services.withdraw_dossier(dossier_id=d.pk, actor=u, reason=b.reason),
     "approve_withdrawal": lambda d, u, b: services.approve_withdrawal(dossier_id=d.pk, actor=u),
     "stop": lambda d, u, b: services.stop_dossier(dossier_id=d.pk, actor=u, reason=b.reason),
@@ -153,11 +164,12 @@ ACTIONS = {
         dossier_id=d.pk, actor=u, reason=b.reason,
         new_due_at=b.new_due_at or timezone.now()).dossier,
     "rate": lambda d, u, b: services.rate_dossier(
-        dossier_id=d.pk, actor=u, score=b.score or 0, comment=b.note).dossier,
+        dossier_id=d.pk, actor=u, satisfied=bool(b.satisfied), comment=b.note).dossier,
+    "complain": lambda d, u, b: services.file_complaint(dossier_id=d.pk, actor=u, text=b.text).dossier,
 }
 
 
-@router.post("dossiers/{code}/actions/{action}", response=DossierOut, auth=django_auth,
+@router.post("dossiers/{code}/actions/{action}", response={200: DossierOut, **ERRORS}, auth=django_auth,
              summary="Perform a transition: receive, refuse, assign, start, forward, …")
 def perform(request, code: str, action: str, body: ActionIn):
     dossier = _visible(request, code)
@@ -170,31 +182,34 @@ def perform(request, code: str, action: str, body: ActionIn):
     return dossier_out(dossier)
 
 
+class TimelineOut(Schema):
+    status: str
+    at: datetime
+
+
 class TrackingOut(Schema):
     code: str
-    procedure_name: str
-    agency_name: str
-    state: str
-    state_label: str
+    procedure: str
+    status: str
+    status_label: str
     standing: str
-    submitted_at: datetime
+    received_at: datetime | None
     due_at: datetime | None
-    events: list[EventOut]
+    timeline: list[TimelineOut]
 
 
-@router.get("public/dossiers/{code}", response=TrackingOut, summary="Track a dossier (code + last 4 digits of phone or ID)")
-def track(request, code: str, identity: str):
+@router.get("public/dossiers/{code}", response={200: TrackingOut, 404: ErrorOut},
+            summary="Track a dossier: its code and the last 4 digits of the applicant's ID number")
+def track(request, code: str, id4: str = ""):
+    """A public contract (printed QR codes link here): keep its path and shape. A wrong
+    `id4` answers exactly like an unknown code."""
     from chinhquyenso.org.queries import calendar_for
 
-    dossier = find_for_tracking(code=code, identity=identity)
+    dossier = find_for_tracking(code=code, id4=id4)
     if dossier is None:
-        raise HttpError(404, "No dossier matches this code and identity")
-    return {"code": dossier.code, "procedure_name": dossier.procedure.name,
-            "agency_name": dossier.agency.name, "state": dossier.state,
-            "state_label": str(dossier.get_state_display()),
+        return Status(404, {"detail": "Không tìm thấy hồ sơ (dossier not found)."})
+    return {"code": dossier.code, "procedure": dossier.procedure.name, "status": dossier.state,
+            "status_label": str(dossier.get_state_display()),
             "standing": standing(dossier, calendar_for(dossier.agency)),
-            "submitted_at": dossier.submitted_at, "due_at": dossier.due_at,
-            "events": list(dossier.events.all())}
-
-
-
+            "received_at": dossier.received_at, "due_at": dossier.due_at,
+            "timeline": [{"status": e.to_state, "at": e.at} for e in dossier.events.all()]}

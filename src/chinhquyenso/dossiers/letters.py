@@ -225,8 +225,10 @@ def render_receipt(
     fee_total: int,
     officer_name: str,
     number: str = "......./TNHS",
+    tracking_url: str = "",
 ) -> bytes:
-    """The "Giấy tiếp nhận hồ sơ và hẹn trả kết quả" given on receipt, as PDF."""
+    """The "Giấy tiếp nhận hồ sơ và hẹn trả kết quả" given on receipt, as PDF, with a QR
+    code that opens the public tracking page when `tracking_url` is given."""
     s = _styles()
     body = s.justified
     code_style = s.title.clone("cqs-code", fontSize=15, leading=20, spaceBefore=0)
@@ -259,6 +261,7 @@ def render_receipt(
         Paragraph(f"Thời gian nhận hồ sơ: {format_datetime(received_at, 'received_at')}", body),
         Paragraph(f"Thời gian trả kết quả: <b>{format_datetime(due_at, 'due_at')}</b>", body),
         Paragraph(f"Phí, lệ phí: {fee}", body),
+        *_tracking_block(s, tracking_url),
         Spacer(1, 6 * mm),
         KeepTogether(
             _grid(
@@ -288,3 +291,55 @@ def render_receipt(
         author=agency_name,
         subject=f"Hồ sơ {dossier_code}",
     )
+
+
+def _tracking_block(s: PdfStyles, tracking_url: str) -> list[Flowable]:
+    """A QR code beside the tracking address, or nothing."""
+    if not tracking_url:
+        return []
+    from chinhquyenso.core.pdf import qr_code
+
+    caption = Paragraph(
+        "Quét mã QR hoặc truy cập địa chỉ sau để tra cứu tình trạng hồ sơ "
+        f"(nhập 4 số cuối số định danh cá nhân):<br/>{escape_text(tracking_url)}", s.small)
+    return [Spacer(1, 3 * mm), _grid([[qr_code(tracking_url), caption]],
+                                     [32 * mm, _CONTENT_WIDTH - 32 * mm])]
+
+
+def render_result_notice(
+    *,
+    agency_name: str,
+    place: str,
+    issued_at: datetime,
+    dossier_code: str,
+    applicant_name: str,
+    procedure_name: str,
+    result_name: str,
+    files: Sequence[tuple[str, str]],
+    signer_name: str,
+    signer_title: str,
+    tracking_url: str = "",
+) -> bytes:
+    """"Thông báo kết quả giải quyết": the electronic result issued with the dossier, listing
+    the result files with their SHA-256 so the citizen can check them, and a QR code."""
+    s = _styles()
+    body = s.justified
+    story: list[Flowable] = _header(s, agency_name=agency_name, number="......./TBKQ", place=place,
+                                    issued_at=issued_at)
+    story += [
+        Paragraph("THÔNG BÁO KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH", s.title),
+        Paragraph(f"Mã hồ sơ: <b>{escape_text(dossier_code)}</b>", s.centered),
+        Spacer(1, 3 * mm),
+        Paragraph(f"Kính gửi: Ông/Bà {escape_text(applicant_name)}", body),
+        Paragraph(f"{escape_text(agency_name)} đã giải quyết xong hồ sơ thủ tục "
+                  f"“{escape_text(procedure_name)}”. Kết quả: {escape_text(result_name)}.", body),
+        Paragraph("Kết quả điện tử gồm các tệp sau (kèm mã kiểm tra SHA-256):", body),
+    ]
+    for i, (name, digest) in enumerate(files, start=1):
+        story.append(Paragraph(f"{i}. {escape_text(name)}<br/><font size=8>{escape_text(digest)}</font>",
+                               body))
+    story += _tracking_block(s, tracking_url)
+    story += [Spacer(1, 6 * mm), _grid([["", _signature(s, title=signer_title, name=signer_name)]],
+                                        [_CONTENT_WIDTH / 2, _CONTENT_WIDTH / 2])]
+    return build_pdf(story, title=f"Thông báo kết quả - {dossier_code}", author=agency_name,
+                     subject=f"Hồ sơ {dossier_code}")

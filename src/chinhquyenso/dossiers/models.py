@@ -98,6 +98,13 @@ class Dossier(models.Model):
     withdrawal_requested = models.BooleanField(_("withdrawal requested"), default=False)
     last_reason = models.TextField(_("reason"), blank=True)
     uses_population_data = models.BooleanField(_("population data reused"), default=False)
+    # Digitisation (Decision 766): the components held as electronic files, the result
+    # issued electronically, components reused from an earlier dossier.
+    components_digitised = models.BooleanField(_("components digitised"), default=False)
+    result_electronic = models.BooleanField(_("result issued electronically"), default=False)
+    components_reused = models.BooleanField(_("components reused"), default=False)
+    payment_provider = models.CharField(_("paid through"), max_length=20, blank=True)
+    payment_reference = models.CharField(_("payment reference"), max_length=64, blank=True)
 
     class Meta:
         ordering = ["-submitted_at"]
@@ -189,16 +196,45 @@ class ApologyLetter(models.Model):
 
 
 class Rating(models.Model):
+    """The citizen's satisfaction with the service, once the result is returned."""
+
     dossier = models.OneToOneField(Dossier, on_delete=models.CASCADE, related_name="rating")
-    score = models.PositiveSmallIntegerField(_("satisfaction (1–5)"))
+    satisfied = models.BooleanField(_("satisfied"))
     comment = models.TextField(_("comment"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField()
 
     class Meta:
         verbose_name = _("rating")
         verbose_name_plural = _("ratings")
-        constraints = [models.CheckConstraint(condition=models.Q(score__gte=1, score__lte=5),
-                                              name="dossiers_rating_score_1_5")]
 
     def __str__(self) -> str:
-        return f"{self.dossier} {self.score}/5"
+        return f"{self.dossier} {'+' if self.satisfied else '-'}"
+
+
+class Complaint(models.Model):
+    """A complaint about the handling of a dossier, answered by a leader within its own
+    deadline; the complainant then says whether the answer satisfies them."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="complaints")
+    text = models.TextField(_("complaint"))
+    filed_at = models.DateTimeField(_("filed"))
+    due_at = models.DateTimeField(_("answer due"))
+    answer = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                    blank=True, related_name="+")
+    complainant_satisfied = models.BooleanField(_("complainant satisfied"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["dossier", "filed_at"]
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+
+    def __str__(self) -> str:
+        return f"{self.dossier} {self.filed_at:%d/%m/%Y}"
+
+    @property
+    def answered_on_time(self) -> bool | None:
+        if self.answered_at is None:
+            return None
+        return self.answered_at <= self.due_at

@@ -39,18 +39,17 @@ def may_view(user, dossier: Dossier) -> bool:
     return dossier.transferred_to is not None and can(user, "dossiers.view", dossier.transferred_to.unit)
 
 
-def find_for_tracking(*, code: str, identity: str) -> Dossier | None:
-    """Public tracking: the code plus the last four digits of the applicant's phone or
-    identification number (what portals ask), so a code alone reveals nothing."""
-    identity = "".join(ch for ch in identity if ch.isdigit())
-    if len(identity) < 4:
+def find_for_tracking(*, code: str, id4: str) -> Dossier | None:
+    """Public tracking: the code plus the last four digits of the applicant's identification
+    number, so a code alone reveals nothing. A wrong pair finds nothing, exactly like an
+    unknown code."""
+    id4 = id4.strip()
+    if len(id4) != 4 or not id4.isdigit():
         return None
     dossier = Dossier.objects.select_related("procedure", "agency").filter(code=code.strip()).first()
-    if dossier is None:
+    if dossier is None or not dossier.applicant_id_number.endswith(id4):
         return None
-    digits = {"".join(ch for ch in value if ch.isdigit())
-              for value in (dossier.applicant_phone, dossier.applicant_id_number)}
-    return dossier if any(d and d.endswith(identity[-4:]) for d in digits) else None
+    return dossier
 
 
 # Actions offered on a dossier's page, in the order shown, with what each asks for.
@@ -58,9 +57,10 @@ ACTION_FIELDS = {
     "receive": (), "refuse": ("reason",), "assign": ("assignee",), "start": (),
     "attach_result": ("file",), "forward": ("note",), "send_back": ("reason",),
     "return_result": (), "request_supplement": ("reason",), "supplement": ("files", "note"),
-    "request_fee": ("amount",), "pay_fee": (), "withdraw": ("reason",),
+    "request_fee": ("amount",), "pay_fee": ("reference",), "withdraw": ("reason",),
     "approve_withdrawal": (), "transfer": ("to_agency", "reason"), "take_back": ("note",),
-    "apologise": ("reason", "new_due_at"), "stop": ("reason",), "rate": ("score", "comment"),
+    "apologise": ("reason", "new_due_at"), "stop": ("reason",), "rate": ("satisfied", "comment"),
+    "complain": ("text",),
 }
 
 
@@ -100,7 +100,7 @@ def actions_for(user, dossier: Dossier) -> list[str]:
     offer("supplement", state == State.SUPPLEMENT_REQUESTED
           and (owner or can(user, "dossiers.receive", unit)))
     offer("request_fee", state == State.PROCESSING and can(user, "dossiers.process", unit))
-    offer("pay_fee", state == State.FEE_DUE and (owner or can(user, "dossiers.receive", unit)))
+    offer("pay_fee", state == State.FEE_DUE and can(user, "dossiers.receive", unit))
     offer("withdraw", owner and state in OPEN_STATES and not dossier.withdrawal_requested)
     offer("approve_withdrawal", dossier.withdrawal_requested and state in OPEN_STATES
           and can(user, "dossiers.approve", unit))
@@ -113,4 +113,5 @@ def actions_for(user, dossier: Dossier) -> list[str]:
           and can(user, "dossiers.apologise", unit))
     offer("stop", state in OPEN_STATES and state != State.SUBMITTED and can(user, "dossiers.stop", unit))
     offer("rate", owner and state == State.RETURNED and not hasattr(dossier, "rating"))
+    offer("complain", owner and state != State.SUBMITTED)
     return offered

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from chinhquyenso.core.services import queue_email, record_audit
+from chinhquyenso.core.services import queue_email, queue_sms, record_audit
 from chinhquyenso.org.models import Agency, AgencyKind, Role, UnitLevel
 from chinhquyenso.org.permissions import can, require
 from chinhquyenso.org.queries import calendar_for
@@ -30,6 +30,7 @@ from .models import (
     OPEN_STATES,
     ApologyLetter,
     Channel,
+    Complaint,
     Dossier,
     DossierEvent,
     DossierFile,
@@ -123,8 +124,31 @@ def _resume(dossier: Dossier, at: datetime, calendar) -> None:
 
 
 def _notify(dossier: Dossier, subject: str, body: str) -> None:
+    """Tell the citizen by e-mail and SMS; both are sent by background tasks after commit."""
     if dossier.applicant_email:
         queue_email(to=dossier.applicant_email, subject=subject, body=body)
+    if dossier.applicant_phone:
+        queue_sms(to=dossier.applicant_phone, text=f"{subject}. {tracking_url(dossier)}")
+
+
+def tracking_url(dossier: Dossier) -> str:
+    from urllib.parse import urlencode
+
+    from django.conf import settings
+
+    return f"{settings.PUBLIC_BASE_URL}/dich-vu-cong/tra-cuu/?{urlencode({'code': dossier.code})}"
+
+
+def _store_document(dossier: Dossier, *, name: str, pdf: bytes, kind: str, actor) -> DossierFile:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return store_dossier_file(dossier=dossier, uploaded_file=SimpleUploadedFile(name, pdf, "application/pdf"),
+                              kind=kind, uploaded_by=actor)
+
+
+def _officer_name(actor) -> str:
+    official = getattr(actor, "official", None)
+    return official.full_name if official else actor.get_username()
 
 
 # --- submission ------------------------------------------------------------------------
@@ -149,6 +173,10 @@ def submit_dossier(*, procedure: Procedure, agency: Agency, submitted_by, applic
         raise ValidationError(_("%(agency)s does not handle this procedure.") % {"agency": agency.name})
     if not str(applicant.get("name", "")).strip():
         raise ValidationError({"applicant_name": [_("Enter the applicant's full name.")]})
+    id_number = str(applicant.get("id_number", "")).strip()
+    if len(id_number) != 12 or not id_number.isdigit():
+        raise ValidationError({"applicant_id_number": [
+            _("Enter the applicant's 12-digit personal identification number.")]})
 
     assisted_by, owner = None, submitted_by
     if can(submitted_by, "dossiers.submit_assisted", agency.unit):
@@ -176,7 +204,7 @@ def submit_dossier(*, procedure: Procedure, agency: Agency, submitted_by, applic
             procedure=procedure, agency=agency, channel=channel, state=State.SUBMITTED,
             owner=owner if getattr(owner, "is_authenticated", False) else None,
             applicant_name=applicant["name"].strip(),
-            applicant_id_number=str(applicant.get("id_number", "")).strip(),
+            applicant_id_number=id_number,
             applicant_phone=str(applicant.get("phone", "")).strip(),
             applicant_email=str(applicant.get("email", "")).strip(),
             applicant_address=str(applicant.get("address", "")).strip(),
@@ -189,6 +217,9 @@ def submit_dossier(*, procedure: Procedure, agency: Agency, submitted_by, applic
                 store_dossier_file(dossier=dossier, uploaded_file=upload, kind=DossierFile.Kind.COMPONENT,
                                    component=components.get(int(component_id)),
                                    uploaded_by=submitted_by)
+        if dossier.files.exists():
+            dossier.components_digitised = True
+            dossier.save(update_fields=["components_digitised"])
         _record(dossier, actor=submitted_by, action="submit", from_state="", at=at,
                 extra={"channel": channel, "assisted": assisted_by is not None})
         _notify(dossier, _("Dossier %(code)s submitted") % {"code": dossier.code},
@@ -219,6 +250,17 @@ def receive_dossier(*, dossier_id: int, actor, at: datetime | None = None) -> Do
     if dossier.state == State.DONE:
         dossier.finished_at = at
     dossier.save()
+    from .letters import render_receipt
+
+    receipt = render_receipt(
+        agency_name=dossier.agency.name, place=dossier.agency.unit.name, issued_at=at,
+        dossier_code=dossier.code, applicant_name=dossier.applicant_name,
+        procedure_name=dossier.procedure.name,
+        components=[c.name for c in dossier.procedure.components.all()],
+        received_at=at, due_at=dossier.due_at, fee_total=dossier.procedure.total_fee,
+        officer_name=_officer_name(actor), tracking_url=tracking_url(dossier))
+    _store_document(dossier, name=f"giay-tiep-nhan-{dossier.code}.pdf", pdf=receipt,
+                    kind=DossierFile.Kind.LETTER, actor=actor)
     _record(dossier, actor=actor, action="receive", from_state=State.SUBMITTED, at=at,
             extra={"due_at": dossier.due_at})
     _notify(dossier, _("Dossier %(code)s received") % {"code": dossier.code},
@@ -299,6 +341,7 @@ def forward_dossier(*, dossier_id: int, actor, note: str = "", at: datetime | No
         dossier.state = State.DONE
     if dossier.state == State.DONE:
         dossier.finished_at = at
+        _issue_result_notice(dossier, actor=actor, at=at)
     dossier.save()
     _record(dossier, actor=actor, action="forward", from_state=from_state, at=at, note=note,
             extra={"step": step.name})
@@ -306,6 +349,26 @@ def forward_dossier(*, dossier_id: int, actor, note: str = "", at: datetime | No
         _notify(dossier, _("Result of dossier %(code)s is ready") % {"code": dossier.code},
                 _("The result of your dossier %(code)s is ready.") % {"code": dossier.code})
     return dossier
+
+
+def _issue_result_notice(dossier: Dossier, *, actor, at: datetime) -> None:
+    """The electronic result: a notice listing the result files and their SHA-256."""
+    from .letters import render_result_notice
+
+    results = list(dossier.files.filter(kind=DossierFile.Kind.RESULT))
+    if not results:
+        return
+    official = getattr(actor, "official", None)
+    pdf = render_result_notice(
+        agency_name=dossier.agency.name, place=dossier.agency.unit.name, issued_at=at,
+        dossier_code=dossier.code, applicant_name=dossier.applicant_name,
+        procedure_name=dossier.procedure.name, result_name=dossier.procedure.result,
+        files=[(f.original_name, f.sha256) for f in results],
+        signer_name=_officer_name(actor), signer_title=official.title if official else "",
+        tracking_url=tracking_url(dossier))
+    _store_document(dossier, name=f"thong-bao-ket-qua-{dossier.code}.pdf", pdf=pdf,
+                    kind=DossierFile.Kind.RESULT, actor=actor)
+    dossier.result_electronic = True
 
 
 @transaction.atomic
@@ -400,11 +463,15 @@ def supplement_dossier(*, dossier_id: int, actor, files: list, note: str = "",
 
 
 @transaction.atomic
-def request_fee(*, dossier_id: int, actor, amount: int, at: datetime | None = None) -> Dossier:
+def request_fee(*, dossier_id: int, actor, amount: int | None = None,
+                at: datetime | None = None) -> Dossier:
+    """Ask the citizen to pay; the amount comes from the procedure's fee table unless the
+    official gives another (e.g. a fee per page). The clock stops until it is paid."""
     at = at or timezone.now()
+    dossier = _lock(dossier_id)
+    amount = dossier.procedure.total_fee if amount is None else amount
     if int(amount) <= 0:
         raise ValidationError(_("The fee must be more than 0 đồng."))
-    dossier = _lock(dossier_id)
     _require_state(dossier, {State.PROCESSING}, "request_fee")
     _require_right(actor, "dossiers.process", dossier)
     _pause(dossier, at, State.FEE_DUE)
@@ -418,17 +485,22 @@ def request_fee(*, dossier_id: int, actor, amount: int, at: datetime | None = No
 
 
 @transaction.atomic
-def pay_fee(*, dossier_id: int, actor, at: datetime | None = None) -> Dossier:
+def pay_fee(*, dossier_id: int, actor, reference: str, provider: str = "counter",
+            at: datetime | None = None) -> Dossier:
+    """Record the payment through a payment provider; the clock restarts."""
+    from .payments import get_provider
+
     at = at or timezone.now()
     dossier = _lock(dossier_id)
     _require_state(dossier, {State.FEE_DUE}, "pay_fee")
-    if not (_is_owner(actor, dossier) or can(actor, "dossiers.receive", dossier.agency.unit)):
-        raise PermissionDenied(_("Only the applicant or the one-stop counter can record the payment."))
+    get_provider(provider).check(dossier=dossier, actor=actor, reference=reference)
     dossier.fee_paid_at = at
+    dossier.payment_provider = provider
+    dossier.payment_reference = reference.strip()
     _resume(dossier, at, calendar_for(dossier.agency))
     dossier.save()
     _record(dossier, actor=actor, action="pay_fee", from_state=State.FEE_DUE, at=at,
-            extra={"amount": dossier.fee_amount})
+            extra={"amount": dossier.fee_amount, "provider": provider, "reference": reference.strip()})
     return dossier
 
 
@@ -567,18 +639,77 @@ def issue_apology(*, dossier_id: int, actor, reason: str, new_due_at: datetime,
 
 
 @transaction.atomic
-def rate_dossier(*, dossier_id: int, actor, score: int, comment: str = "") -> Rating:
+def rate_dossier(*, dossier_id: int, actor, satisfied: bool, comment: str = "",
+                 at: datetime | None = None) -> Rating:
+    """The applicant says whether the service satisfied them, once the result is returned."""
+    at = at or timezone.now()
     dossier = _lock(dossier_id)
     if not _is_owner(actor, dossier):
         raise PermissionDenied(_("Only the applicant can rate the service."))
     _require_state(dossier, {State.RETURNED}, "rate")
-    if not 1 <= int(score) <= 5:
-        raise ValidationError(_("Choose a rating from 1 to 5."))
     if Rating.objects.filter(dossier=dossier).exists():
         raise TransitionNotAllowed(_("This dossier has already been rated."))
-    rating = Rating.objects.create(dossier=dossier, score=int(score), comment=comment.strip())
-    record_audit(actor=actor, action="dossier.rate", obj=dossier, after={"score": int(score)})
+    rating = Rating.objects.create(dossier=dossier, satisfied=bool(satisfied), comment=comment.strip(),
+                                   created_at=at)
+    record_audit(actor=actor, action="dossier.rate", obj=dossier, after={"satisfied": bool(satisfied)})
     return rating
+
+
+# --- complaints -----------------------------------------------------------------------------------
+
+@transaction.atomic
+def file_complaint(*, dossier_id: int, actor, text: str, at: datetime | None = None) -> Complaint:
+    """The applicant complains about the handling; a leader must answer within
+    COMPLAINT_ANSWER_DAYS working days."""
+    from django.conf import settings
+
+    at = at or timezone.now()
+    if not text.strip():
+        raise ValidationError(_("Write what the complaint is about."))
+    dossier = _lock(dossier_id)
+    if not _is_owner(actor, dossier):
+        raise PermissionDenied(_("Only the applicant can complain about this dossier."))
+    if dossier.state == State.SUBMITTED:
+        raise TransitionNotAllowed(_("The dossier has not been received yet."))
+    calendar = calendar_for(dossier.agency)
+    complaint = Complaint.objects.create(
+        dossier=dossier, text=text.strip(), filed_at=at,
+        due_at=calendar.add_working_days(calendar.next_working_moment(at), settings.COMPLAINT_ANSWER_DAYS))
+    record_audit(actor=actor, action="dossier.complaint_filed", obj=dossier,
+                 after={"complaint": complaint.pk, "due_at": complaint.due_at})
+    return complaint
+
+
+@transaction.atomic
+def answer_complaint(*, complaint_id: int, actor, answer: str, at: datetime | None = None) -> Complaint:
+    at = at or timezone.now()
+    if not answer.strip():
+        raise ValidationError(_("Write the answer to the complaint."))
+    complaint = Complaint.objects.select_for_update().select_related("dossier__agency__unit").get(pk=complaint_id)
+    require(actor, "dossiers.approve", complaint.dossier.agency.unit)
+    if complaint.answered_at is not None:
+        raise TransitionNotAllowed(_("This complaint has already been answered."))
+    complaint.answer, complaint.answered_at, complaint.answered_by = answer.strip(), at, actor
+    complaint.save()
+    record_audit(actor=actor, action="dossier.complaint_answered", obj=complaint.dossier,
+                 after={"complaint": complaint.pk, "on_time": complaint.answered_on_time})
+    _notify(complaint.dossier, _("Answer to your complaint about dossier %(code)s")
+            % {"code": complaint.dossier.code}, answer.strip())
+    return complaint
+
+
+@transaction.atomic
+def judge_complaint_answer(*, complaint_id: int, actor, satisfied: bool) -> Complaint:
+    complaint = Complaint.objects.select_for_update().select_related("dossier").get(pk=complaint_id)
+    if not _is_owner(actor, complaint.dossier):
+        raise PermissionDenied(_("Only the applicant can judge the answer."))
+    if complaint.answered_at is None:
+        raise TransitionNotAllowed(_("The complaint has not been answered yet."))
+    complaint.complainant_satisfied = bool(satisfied)
+    complaint.save(update_fields=["complainant_satisfied"])
+    record_audit(actor=actor, action="dossier.complaint_judged", obj=complaint.dossier,
+                 after={"complaint": complaint.pk, "satisfied": bool(satisfied)})
+    return complaint
 
 
 ACTION_LABELS = {
@@ -591,4 +722,5 @@ ACTION_LABELS = {
     "approve_withdrawal": gettext_lazy("approve the withdrawal"), "stop": gettext_lazy("stop"),
     "transfer": gettext_lazy("transfer"), "take_back": gettext_lazy("take back"),
     "apologise": gettext_lazy("issue an apology"), "rate": gettext_lazy("rate"),
+    "complain": gettext_lazy("complain"),
 }

@@ -10,6 +10,7 @@ urlpatterns = [
     path("ho-so/<str:code>/thao-tac/<str:action>/", views.act, name="act"),
     path("ho-so/<str:code>/tep/<int:file_id>/", views.download, name="download"),
     path("ho-so/<str:code>/thu-xin-loi/<int:letter_id>/", views.apology_pdf, name="apology"),
+    path("ho-so/<str:code>/khieu-nai/<int:complaint_id>/", views.answer_complaint, name="complaint"),
     path("tra-cuu/", views.track, name="track"),
 ]
 

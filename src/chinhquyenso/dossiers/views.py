@@ -141,6 +141,9 @@ def detail(request, code: str):
         "standing_labels": Standing.LABELS, "events": dossier.events.select_related("actor"),
         "files": dossier.files.select_related("component"),
         "apologies": dossier.apologies.all(),
+        "complaints": dossier.complaints.all(),
+        "can_answer_complaints": can(request.user, "dossiers.approve", dossier.agency.unit),
+        "is_owner": request.user.pk == dossier.owner_id,
         "actions": [(a, ACTION_LABELS[a], ACTION_FIELDS[a]) for a in offered],
         "is_official": can(request.user, "dossiers.view", dossier.agency.unit),
         "answers": [(spec.get("label", spec["key"]), dossier.answers.get(spec["key"], ""))
@@ -185,13 +188,19 @@ def act(request, code: str, action: str):
                                         note=post.get("note", ""))
         elif action == "request_fee":
             amount = post.get("amount", "").replace(".", "").replace(",", "").strip()
-            services.request_fee(dossier_id=pk, actor=user, amount=int(amount) if amount.isdigit() else 0)
+            services.request_fee(dossier_id=pk, actor=user,
+                                 amount=int(amount) if amount.isdigit() else (0 if amount else None))
+        elif action == "pay_fee":
+            services.pay_fee(dossier_id=pk, actor=user, reference=post.get("reference", ""))
+        elif action == "complain":
+            services.file_complaint(dossier_id=pk, actor=user, text=post.get("text", ""))
         elif action == "apologise":
             services.issue_apology(dossier_id=pk, actor=user, reason=post.get("reason", ""),
                                    new_due_at=_parse_moment(post.get("new_due_at", "")))
         elif action == "rate":
-            score = post.get("score", "")
-            services.rate_dossier(dossier_id=pk, actor=user, score=int(score) if score.isdigit() else 0,
+            if post.get("satisfied") not in ("yes", "no"):
+                raise ValidationError(_("Say whether you are satisfied."))
+            services.rate_dossier(dossier_id=pk, actor=user, satisfied=post.get("satisfied") == "yes",
                                   comment=post.get("comment", ""))
         else:
             simple = {
@@ -203,7 +212,6 @@ def act(request, code: str, action: str):
                 "return_result": lambda: services.return_result(dossier_id=pk, actor=user),
                 "request_supplement": lambda: services.request_supplement(
                     dossier_id=pk, actor=user, reason=post.get("reason", "")),
-                "pay_fee": lambda: services.pay_fee(dossier_id=pk, actor=user),
                 "withdraw": lambda: services.withdraw_dossier(dossier_id=pk, actor=user,
                                                               reason=post.get("reason", "")),
                 "approve_withdrawal": lambda: services.approve_withdrawal(dossier_id=pk, actor=user),
@@ -235,6 +243,26 @@ def _parse_moment(value: str) -> datetime:
 
 
 @login_required
+@require_POST
+def answer_complaint(request, code: str, complaint_id: int):
+    dossier = _visible_dossier(request, code)
+    complaint = get_object_or_404(dossier.complaints, pk=complaint_id)
+    try:
+        if "satisfied" in request.POST:
+            services.judge_complaint_answer(complaint_id=complaint.pk, actor=request.user,
+                                            satisfied=request.POST["satisfied"] == "yes")
+        else:
+            services.answer_complaint(complaint_id=complaint.pk, actor=request.user,
+                                      answer=request.POST.get("answer", ""))
+    except (ValidationError, TransitionNotAllowed) as error:
+        for message in getattr(error, "messages", [str(error)]):
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The complaint has been updated."))
+    return redirect("dossiers:detail", code=code)
+
+
+@login_required
 def download(request, code: str, file_id: int):
     dossier = _visible_dossier(request, code)
     stored = get_object_or_404(DossierFile, pk=file_id, dossier=dossier)
@@ -253,11 +281,11 @@ def apology_pdf(request, code: str, letter_id: int):
 
 
 def track(request):
-    """Public: follow a dossier with its code and the last 4 digits of the phone or ID."""
+    """Public: follow a dossier with its code and the last 4 digits of the applicant's ID number."""
     code = request.GET.get("code", "").strip()[:64]
-    identity = request.GET.get("identity", "").strip()[:20]
-    dossier = find_for_tracking(code=code, identity=identity) if code and identity else None
-    context = {"code": code, "identity": identity, "dossier": dossier, "searched": bool(code)}
+    id4 = request.GET.get("id4", "").strip()[:4]
+    dossier = find_for_tracking(code=code, id4=id4) if code and id4 else None
+    context = {"code": code, "id4": id4, "dossier": dossier, "searched": bool(code and id4)}
     if dossier is not None:
         context["standing"] = standing(dossier, calendar_for(dossier.agency))
         context["standing_labels"] = Standing.LABELS

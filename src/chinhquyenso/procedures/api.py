@@ -77,3 +77,37 @@ def procedure_detail(request, code: str):
     return get_object_or_404(
         Procedure.objects.select_related("field").prefetch_related("components", "steps"),
         code=code, is_published=True)
+
+
+class PublicProcedureOut(Schema):
+    code: str
+    name: str
+    field: str
+    level: str
+    service_level: str
+    processing_days: Decimal
+    processing_time: Decimal
+    processing_unit: str
+
+    @staticmethod
+    def resolve_field(obj) -> str:
+        return obj.field.name
+
+    @staticmethod
+    def resolve_processing_days(obj) -> Decimal:
+        return (obj.duration_hours / 8).quantize(Decimal("0.01")).normalize()
+
+    @staticmethod
+    def resolve_processing_time(obj) -> Decimal:
+        return obj.duration
+
+    @staticmethod
+    def resolve_processing_unit(obj) -> str:
+        return obj.duration_unit
+
+
+@router.get("public/procedures", response=list[PublicProcedureOut],
+            summary="Public catalogue search (a contract other portals rely on)")
+def public_procedures(request, q: str = ""):
+    """Accent-insensitive search; `processing_days` counts 8 working hours as a day."""
+    return list(search_procedures(q=q))
