@@ -114,3 +114,36 @@ def test_public_tracking_page(client, birth, submit, counter):
     assert "Không tìm thấy hồ sơ" in wrong
     html = client.get("/dich-vu-cong/tra-cuu/", {"code": dossier.code, "id4": "5678"}).content.decode()
     assert "Đã tiếp nhận" in html and dossier.code in html and "Nguyễn Thị Hương" not in html
+
+
+def test_work_queues_count_and_filter(client, birth, household, submit, counter, specialist, leader):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    fresh = submit(birth)                                   # to receive
+    late = submit(birth, when=now - timedelta(days=20))     # received long ago: overdue
+    services.receive_dossier(dossier_id=late.pk, actor=counter, at=now - timedelta(days=20))
+    signing = submit(household)
+    services.receive_dossier(dossier_id=signing.pk, actor=counter)
+    services.assign_dossier(dossier_id=signing.pk, actor=counter, assignee=specialist)
+    services.start_processing(dossier_id=signing.pk, actor=specialist)
+    services.forward_dossier(dossier_id=signing.pk, actor=specialist)   # awaiting signature
+    client.force_login(leader)
+    html = client.get("/can-bo/ho-so/", {"queue": "to_sign"}).content.decode()
+    assert signing.code in html and fresh.code not in html
+    html = client.get("/can-bo/ho-so/", {"queue": "overdue"}).content.decode()
+    assert late.code in html and fresh.code not in html and "giờ quá hạn" in html
+    html = client.get("/can-bo/ho-so/", {"queue": "to_receive"}).content.decode()
+    assert fresh.code in html and late.code not in html
+    assert 'class="queue-to_receive">Chờ tiếp nhận <span class="count">1</span>' in html
+    html = client.get("/can-bo/ho-so/", {"queue": "all_open", "procedure": household.pk}).content.decode()
+    assert signing.code in html and fresh.code not in html
+    html = client.get("/can-bo/ho-so/", {"queue": "all_open", "q": fresh.code}).content.decode()
+    assert fresh.code in html and late.code not in html
+
+
+def test_citizens_have_no_work_queue(client, citizen):
+    client.force_login(citizen)
+    assert client.get("/can-bo/ho-so/").status_code == 403

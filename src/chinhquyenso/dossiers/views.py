@@ -9,10 +9,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count, F, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from chinhquyenso.org.models import Agency, AgencyKind, UnitLevel
@@ -22,7 +24,7 @@ from chinhquyenso.procedures.models import CompetentLevel, Procedure, ServiceLev
 
 from . import services
 from .answers import form_class_for
-from .deadlines import Standing, standing
+from .deadlines import DUE_SOON, Standing, overdue_q, standing
 from .models import OPEN_STATES, ApologyLetter, Dossier, DossierFile, State
 from .queries import ACTION_FIELDS, actions_for, dossiers_visible_to, find_for_tracking, may_view
 from .services import ACTION_LABELS, TransitionNotAllowed
@@ -100,26 +102,71 @@ def _with_standing(dossiers):
     return rows
 
 
+QUEUES = (
+    # key, label, filter on the dossiers visible to the official
+    ("to_receive", gettext_lazy("To receive"), lambda now: Q(state=State.SUBMITTED)),
+    ("to_process", gettext_lazy("To process"),
+     lambda now: Q(state__in=[State.RECEIVED, State.ASSIGNED, State.PROCESSING])),
+    ("to_sign", gettext_lazy("To sign"), lambda now: Q(state=State.AWAITING_SIGNATURE)),
+    ("to_return", gettext_lazy("To return"), lambda now: Q(state=State.DONE)),
+    ("waiting", gettext_lazy("Waiting for the citizen"),
+     lambda now: Q(state__in=[State.SUPPLEMENT_REQUESTED, State.FEE_DUE])),
+    ("due_soon", gettext_lazy("Due soon"), None),
+    ("overdue", gettext_lazy("Overdue"), lambda now: overdue_q(now)),
+    ("all_open", gettext_lazy("All open"), lambda now: Q(state__in=OPEN_STATES)),
+    ("closed", gettext_lazy("Closed"), lambda now: ~Q(state__in=OPEN_STATES)),
+)
+
+
+def _queue_filter(key: str, now, calendar) -> Q:
+    if key == "due_soon":
+        soon = calendar.add_working_time(now, DUE_SOON)
+        return Q(state__in=OPEN_STATES - {State.SUBMITTED}, paused_at__isnull=True,
+                 due_at__gte=now, due_at__lte=soon)
+    return dict((k, f) for k, _label, f in QUEUES)[key](now)
+
+
 @login_required
 def inbox(request):
-    """Officials: the dossiers of their scope, by state, most urgent first."""
+    """Officials' work queues: to receive, to process, to sign, to return, due soon, overdue,
+    with counts, filters and the working time left on each dossier."""
     if not can(request.user, "dossiers.view"):
         raise PermissionDenied(_("Your role does not include handling dossiers."))
-    state = request.GET.get("state", "open")
-    dossiers = dossiers_visible_to(request.user)
-    if state == "open":
-        dossiers = dossiers.filter(state__in=OPEN_STATES)
-    elif state in State.values:
-        dossiers = dossiers.filter(state=state)
-    dossiers = dossiers.order_by("due_at", "submitted_at")
+    now = timezone.now()
+    calendar = calendar_for(None)
+    queue = request.GET.get("queue", "all_open")
+    queue = queue if queue in {k for k, _l, _f in QUEUES} else "all_open"
+    visible = dossiers_visible_to(request.user)
+    procedure = request.GET.get("procedure", "")
+    agency = request.GET.get("agency", "")
+    q = request.GET.get("q", "").strip()
+    if procedure.isdigit():
+        visible = visible.filter(procedure_id=procedure)
+    if agency.isdigit():
+        visible = visible.filter(agency_id=agency)
+    if q:
+        visible = visible.filter(Q(code__icontains=q) | Q(applicant_name__icontains=q))
+    if request.GET.get("mine") == "1":
+        visible = visible.filter(assignee=request.user)
+    counts = visible.aggregate(**{key: Count("pk", filter=_queue_filter(key, now, calendar))
+                                  for key, _label, _f in QUEUES})
+    dossiers = visible.filter(_queue_filter(queue, now, calendar)).order_by(
+        F("due_at").asc(nulls_last=True), "submitted_at")
     page = Paginator(dossiers, 50).get_page(request.GET.get("page"))
-    counts = {s: 0 for s in State.values}
-    for value in dossiers_visible_to(request.user).values_list("state", flat=True):
-        counts[value] += 1
-    tabs = [("open", _("Open"), sum(counts[s] for s in OPEN_STATES))] + [
-        (s.value, s.label, counts[s.value]) for s in State if counts[s.value]]
-    return render(request, "dossiers/inbox.html", {"page": page, "rows": _with_standing(page),
-                                                   "state": state, "tabs": tabs})
+    rows = []
+    for dossier, st in _with_standing(page):
+        left = None
+        if dossier.due_at and dossier.is_open and dossier.paused_at is None:
+            left = calendar_for(dossier.agency).working_time_between(now, dossier.due_at).total_seconds() / 3600
+        rows.append((dossier, st, left))
+    ids = visible.values("procedure_id").distinct()
+    return render(request, "dossiers/inbox.html", {
+        "page": page, "rows": rows, "queue": queue,
+        "queues": [(key, label, counts[key]) for key, label, _f in QUEUES],
+        "procedures": Procedure.objects.filter(pk__in=ids).order_by("name"),
+        "agencies": Agency.objects.filter(pk__in=visible.values("agency_id").distinct()),
+        "filters": {"procedure": procedure, "agency": agency, "q": q, "mine": request.GET.get("mine", "")},
+    })
 
 
 def _visible_dossier(request, code: str) -> Dossier:
