@@ -75,3 +75,22 @@ def test_email_is_sent_by_the_rq_worker(redis_queue):
     assert [m.subject for m in mail.outbox] == ["Văn bản đến mới"]
     email.refresh_from_db()
     assert email.status == OutgoingEmail.Status.SENT
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sms_goes_through_the_configured_sender_with_the_number_masked(settings, caplog):
+    import logging
+
+    from chinhquyenso.core.models import OutgoingSms
+    from chinhquyenso.core.services import queue_sms
+
+    settings.TASKS = DB_TASKS
+    sms = queue_sms(to="0912345678", text="Hồ sơ 000.00.21.H62-261126-0001 đã được tiếp nhận")
+    with caplog.at_level(logging.INFO, logger="chinhquyenso.sms"):
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--queue-name", "*",
+                     verbosity=0)
+    sms.refresh_from_db()
+    assert sms.status == OutgoingSms.Status.SENT
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name == "chinhquyenso.sms")
+    assert "091****678" in logged and "0912345678" not in logged
+    assert "0912345678" not in str(sms)

@@ -261,20 +261,26 @@ def test_bad_submissions_are_refused(birth, submit, citizen, ward_pc, city):
         submit(info)
 
 
-def test_receipt_and_electronic_result_are_issued_with_a_tracking_qr(birth, submit, counter,
-                                                                     specialist, leader):
+def test_receipt_and_electronic_result_are_issued_with_a_tracking_qr(
+        birth, submit, counter, specialist, leader, settings, django_capture_on_commit_callbacks):
+    """Both PDFs are rendered by background tasks once the transition commits."""
     from pypdf import PdfReader
 
-    d = received(submit(birth), counter, specialist, at(26, 11, 9))
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        d = received(submit(birth), counter, specialist, at(26, 11, 9))
     receipt = d.files.get(kind=DossierFile.Kind.LETTER)
+    assert receipt.original_name == f"giay-tiep-nhan-{d.code}.pdf"
     text = PdfReader(receipt.file.open("rb")).pages[0].extract_text()
     assert "GIẤY TIẾP NHẬN HỒ SƠ" in text and d.code in text
     assert "09:00 ngày 27/11/2026" in text  # the appointment: 8 working hours after receipt
     assert "/dich-vu-cong/tra-cuu/?code=" in text.replace("\n", "")
     result = svc.attach_result(dossier_id=d.pk, actor=specialist, uploaded_file=pdf_upload("kq.pdf"))
     svc.forward_dossier(dossier_id=d.pk, actor=specialist)
-    d = svc.forward_dossier(dossier_id=d.pk, actor=leader)
+    with django_capture_on_commit_callbacks(execute=True):
+        d = svc.forward_dossier(dossier_id=d.pk, actor=leader)
     assert d.result_electronic and d.components_digitised
+    assert svc.issue_receipt(dossier_id=d.pk) is None  # issued once only
     notice = d.files.filter(kind=DossierFile.Kind.RESULT).exclude(pk=result.pk).get()
     text = PdfReader(notice.file.open("rb")).pages[0].extract_text()
     assert "THÔNG BÁO KẾT QUẢ" in text and result.sha256[:16] in text.replace("\n", "")

@@ -27,6 +27,14 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
 
 
+@pytest.fixture(autouse=True)
+def _tasks_run_at_once(settings):
+    """No worker runs beside the live server: background tasks (receipts, e-mails) run
+    as soon as they are enqueued, in the server's thread. The workers themselves are
+    tested in tests/core/test_tasks.py."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():

@@ -250,17 +250,7 @@ def receive_dossier(*, dossier_id: int, actor, at: datetime | None = None) -> Do
     if dossier.state == State.DONE:
         dossier.finished_at = at
     dossier.save()
-    from .letters import render_receipt
-
-    receipt = render_receipt(
-        agency_name=dossier.agency.name, place=dossier.agency.unit.name, issued_at=at,
-        dossier_code=dossier.code, applicant_name=dossier.applicant_name,
-        procedure_name=dossier.procedure.name,
-        components=[c.name for c in dossier.procedure.components.all()],
-        received_at=at, due_at=dossier.due_at, fee_total=dossier.procedure.total_fee,
-        officer_name=_officer_name(actor), tracking_url=tracking_url(dossier))
-    _store_document(dossier, name=f"giay-tiep-nhan-{dossier.code}.pdf", pdf=receipt,
-                    kind=DossierFile.Kind.LETTER, actor=actor)
+    _after_commit_issue("receipt", dossier.pk, actor)
     _record(dossier, actor=actor, action="receive", from_state=State.SUBMITTED, at=at,
             extra={"due_at": dossier.due_at})
     _notify(dossier, _("Dossier %(code)s received") % {"code": dossier.code},
@@ -341,7 +331,9 @@ def forward_dossier(*, dossier_id: int, actor, note: str = "", at: datetime | No
         dossier.state = State.DONE
     if dossier.state == State.DONE:
         dossier.finished_at = at
-        _issue_result_notice(dossier, actor=actor, at=at)
+        if dossier.files.filter(kind=DossierFile.Kind.RESULT).exists():
+            dossier.result_electronic = True
+            _after_commit_issue("result_notice", dossier.pk, actor)
     dossier.save()
     _record(dossier, actor=actor, action="forward", from_state=from_state, at=at, note=note,
             extra={"step": step.name})
@@ -351,24 +343,69 @@ def forward_dossier(*, dossier_id: int, actor, note: str = "", at: datetime | No
     return dossier
 
 
-def _issue_result_notice(dossier: Dossier, *, actor, at: datetime) -> None:
+def _after_commit_issue(document: str, dossier_id: int, actor) -> None:
+    from . import tasks
+
+    task = {"receipt": tasks.issue_receipt, "result_notice": tasks.issue_result_notice}[document]
+    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    key = "officer_id" if document == "receipt" else "signer_id"
+    transaction.on_commit(lambda: task.enqueue(dossier_id=dossier_id, **{key: actor_id}))
+
+
+def _user(user_id: int | None):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.select_related("official").filter(pk=user_id).first()
+
+
+@transaction.atomic
+def issue_receipt(*, dossier_id: int, officer_id: int | None = None) -> DossierFile | None:
+    """Render and keep the 'giấy tiếp nhận và hẹn trả kết quả' (once per dossier)."""
+    from .letters import render_receipt
+
+    dossier = _lock(dossier_id)
+    name = f"giay-tiep-nhan-{dossier.code}.pdf"
+    if dossier.received_at is None or dossier.files.filter(kind=DossierFile.Kind.LETTER,
+                                                           original_name=name).exists():
+        return None
+    officer = _user(officer_id)
+    pdf = render_receipt(
+        agency_name=dossier.agency.name, place=dossier.agency.unit.name, issued_at=dossier.received_at,
+        dossier_code=dossier.code, applicant_name=dossier.applicant_name,
+        procedure_name=dossier.procedure.name,
+        components=[c.name for c in dossier.procedure.components.all()],
+        received_at=dossier.received_at, due_at=dossier.due_at, fee_total=dossier.procedure.total_fee,
+        officer_name=_officer_name(officer) if officer else "", tracking_url=tracking_url(dossier))
+    stored = _store_document(dossier, name=name, pdf=pdf, kind=DossierFile.Kind.LETTER, actor=officer)
+    record_audit(actor=officer, action="dossier.receipt_issued", obj=dossier,
+                 after={"file": name, "sha256": stored.sha256})
+    return stored
+
+
+@transaction.atomic
+def issue_result_notice(*, dossier_id: int, signer_id: int | None = None) -> DossierFile | None:
     """The electronic result: a notice listing the result files and their SHA-256."""
     from .letters import render_result_notice
 
-    results = list(dossier.files.filter(kind=DossierFile.Kind.RESULT))
-    if not results:
-        return
-    official = getattr(actor, "official", None)
+    dossier = _lock(dossier_id)
+    name = f"thong-bao-ket-qua-{dossier.code}.pdf"
+    results = list(dossier.files.filter(kind=DossierFile.Kind.RESULT).exclude(original_name=name))
+    if not results or dossier.files.filter(original_name=name).exists():
+        return None
+    signer = _user(signer_id)
+    official = getattr(signer, "official", None)
     pdf = render_result_notice(
-        agency_name=dossier.agency.name, place=dossier.agency.unit.name, issued_at=at,
+        agency_name=dossier.agency.name, place=dossier.agency.unit.name,
+        issued_at=dossier.finished_at or timezone.now(),
         dossier_code=dossier.code, applicant_name=dossier.applicant_name,
         procedure_name=dossier.procedure.name, result_name=dossier.procedure.result,
         files=[(f.original_name, f.sha256) for f in results],
-        signer_name=_officer_name(actor), signer_title=official.title if official else "",
+        signer_name=_officer_name(signer) if signer else "", signer_title=official.title if official else "",
         tracking_url=tracking_url(dossier))
-    _store_document(dossier, name=f"thong-bao-ket-qua-{dossier.code}.pdf", pdf=pdf,
-                    kind=DossierFile.Kind.RESULT, actor=actor)
-    dossier.result_electronic = True
+    stored = _store_document(dossier, name=name, pdf=pdf, kind=DossierFile.Kind.RESULT, actor=signer)
+    record_audit(actor=signer, action="dossier.result_notice_issued", obj=dossier,
+                 after={"file": name, "sha256": stored.sha256})
+    return stored
 
 
 @transaction.atomic
