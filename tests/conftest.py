@@ -13,6 +13,18 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Each test starts with empty caches: the database is rolled back between tests,
+    so ids are reused and cached calendars would belong to another test's agency."""
+    from django.core.cache import cache
+
+    from chinhquyenso.org import queries
+
+    cache.clear()
+    queries._calendars.clear()
+
+
 @pytest.fixture
 def province(db):
     return UnitFactory(code="26", name="Tỉnh Vĩnh Phúc", unit_type="tinh")

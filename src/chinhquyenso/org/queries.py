@@ -42,10 +42,44 @@ def unit_tree(root: AdministrativeUnit) -> list[tuple[AdministrativeUnit, int]]:
     return rows
 
 
+CALENDAR_VERSION_KEY = "org:calendar-version"
+_calendars: dict[tuple[int | None, int], WorkingCalendar] = {}
+
+
+def calendar_version() -> int:
+    from django.core.cache import cache
+
+    return cache.get_or_set(CALENDAR_VERSION_KEY, 1, timeout=None)
+
+
+def bump_calendar_version() -> None:
+    """Called when office hours or announced days change: every process rebuilds its
+    calendars on next use (the version lives in the shared cache)."""
+    from django.core.cache import cache
+
+    try:
+        cache.incr(CALENDAR_VERSION_KEY)
+    except ValueError:
+        cache.set(CALENDAR_VERSION_KEY, 2, timeout=None)
+
+
 def calendar_for(agency: Agency | None) -> WorkingCalendar:
     """The working-time calendar of an agency: its office hours (or the default ones),
     Vietnamese public holidays, and the days off and make-up working days announced
-    for every agency or for this one (the agency's own announcement wins)."""
+    for every agency or for this one (the agency's own announcement wins).
+
+    Built once per process and calendar version: deadlines are computed on every
+    transition and list page."""
+    key = (getattr(agency, "pk", None), calendar_version())
+    cached = _calendars.get(key)
+    if cached is None:
+        if len(_calendars) > 1000:
+            _calendars.clear()
+        cached = _calendars[key] = _build_calendar(agency)
+    return cached
+
+
+def _build_calendar(agency: Agency | None) -> WorkingCalendar:
     days = CalendarDay.objects.filter(Q(agency__isnull=True) | Q(agency=agency)) \
         if agency is not None else CalendarDay.objects.filter(agency__isnull=True)
     kinds: dict = {}

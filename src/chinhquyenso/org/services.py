@@ -24,6 +24,7 @@ from .models import (
     UnitSuccession,
     UnitType,
 )
+from .queries import bump_calendar_version
 
 # The day the two-level local government came into force (provinces → wards).
 TWO_LEVEL_REFORM_DAY = date(2025, 7, 1)
@@ -189,6 +190,7 @@ def set_office_hours(*, agency: Agency, office_hours: dict | None, actor=None) -
         agency.save(update_fields=["office_hours"])
         record_audit(actor=actor, action="agency.office_hours_set", obj=agency, before=before,
                      after={"office_hours": office_hours})
+        bump_calendar_version()  # harmless if the transaction rolls back
     return agency
 
 
@@ -201,6 +203,7 @@ def set_calendar_day(*, day: date, kind: str, agency: Agency | None = None, note
         record_audit(actor=actor, action="calendar.day_set", obj=entry,
                      after={"day": day, "kind": kind, "agency": getattr(agency, "code", None),
                             "note": note})
+        bump_calendar_version()  # harmless if the transaction rolls back
     return entry
 
 
