@@ -118,10 +118,13 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "django_rq",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "chinhquyenso.core",
     "chinhquyenso.org",
     "chinhquyenso.procedures",
     "chinhquyenso.dossiers",
+    "chinhquyenso.identity",
     "chinhquyenso.demo",
 ]
 
@@ -133,6 +136,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
