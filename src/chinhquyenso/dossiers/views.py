@@ -89,7 +89,8 @@ def submit(request, code: str):
 def my_dossiers(request):
     dossiers = dossiers_visible_to(request.user).order_by("-submitted_at")
     page = Paginator(dossiers, 25).get_page(request.GET.get("page"))
-    return render(request, "dossiers/list.html", {"page": page, "rows": _with_standing(page)})
+    rows = [(dossier, st, None) for dossier, st in _with_standing(page)]
+    return render(request, "dossiers/list.html", {"page": page, "rows": rows})
 
 
 def _with_standing(dossiers):
