@@ -5,3 +5,5 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-production")
 os.environ.pop("REDIS_URL", None)  # tests choose their task backend themselves
+# The citizens' login runs against the development identity provider (tests/oidc).
+os.environ.setdefault("DEVIDP_ENABLED", "1")

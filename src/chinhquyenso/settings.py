@@ -126,6 +126,12 @@ INSTALLED_APPS = [
     "chinhquyenso.dossiers",
     "chinhquyenso.identity",
     "chinhquyenso.demo",
+    # Citizens' login: OpenID Connect relying party, and the development identity
+    # provider (always installed so every environment has the same tables; served
+    # only when DEVIDP_ENABLED, see chinhquyenso/devidp/apps.py).
+    "mozilla_django_oidc",
+    "oauth2_provider",
+    "chinhquyenso.devidp",
 ]
 
 MIDDLEWARE = [
@@ -167,6 +173,7 @@ TEMPLATES = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "chinhquyenso.identity.oidc.CitizenOIDCBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -239,6 +246,86 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # --- Platform --------------------------------------------------------------------
 PLATFORM_NAME = os.environ.get("PLATFORM_NAME", "Chính quyền số")
 DEMO_MODE = env_bool("DEMO_MODE", False)
+
+# --- Citizens' login: OpenID Connect (national SSO / VNeID, a broker, or devidp) -------
+# The platform is a relying party (chinhquyenso/identity/oidc.py). With OIDC_ISSUER set
+# it uses that provider; its endpoints come from the issuer's discovery document unless
+# given below. With OIDC_ISSUER empty and DEVIDP_ENABLED on, it uses the development
+# provider built into the site (issuer <site>/devidp, client registered automatically).
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").strip().rstrip("/")
+OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+OIDC_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_TOKEN_ENDPOINT = os.environ.get("OIDC_TOKEN_ENDPOINT", "")
+OIDC_JWKS_ENDPOINT = os.environ.get("OIDC_JWKS_ENDPOINT", "")
+OIDC_USERINFO_ENDPOINT = os.environ.get("OIDC_USERINFO_ENDPOINT", "")
+OIDC_ID_NUMBER_CLAIM = os.environ.get("OIDC_ID_NUMBER_CLAIM", "id_number")
+OIDC_CLOCK_SKEW_SECONDS = int(os.environ.get("OIDC_CLOCK_SKEW_SECONDS", "60"))
+OIDC_TIMEOUT = int(os.environ.get("OIDC_TIMEOUT_SECONDS", "10"))
+OIDC_VERIFY_SSL = True
+if OIDC_ISSUER and not (OIDC_CLIENT_ID and OIDC_CLIENT_SECRET):
+    raise ImproperlyConfigured(
+        "OIDC_ISSUER đã đặt nhưng thiếu OIDC_CLIENT_ID hoặc OIDC_CLIENT_SECRET: hãy đặt cả "
+        "hai (OIDC_ISSUER needs OIDC_CLIENT_ID and OIDC_CLIENT_SECRET)."
+    )
+CITIZEN_LOGIN_REDIRECT_URL = "dossiers:mine"
+# mozilla-django-oidc: the library's names, for the parts of it the platform uses.
+OIDC_RP_CLIENT_ID = OIDC_CLIENT_ID
+OIDC_RP_CLIENT_SECRET = OIDC_CLIENT_SECRET
+OIDC_OP_AUTHORIZATION_ENDPOINT = OIDC_AUTHORIZATION_ENDPOINT
+OIDC_OP_TOKEN_ENDPOINT = OIDC_TOKEN_ENDPOINT
+OIDC_OP_USER_ENDPOINT = OIDC_USERINFO_ENDPOINT
+OIDC_OP_JWKS_ENDPOINT = OIDC_JWKS_ENDPOINT
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = os.environ.get("OIDC_SCOPES", "openid profile")
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_USE_NONCE = True
+OIDC_TOKEN_USE_BASIC_AUTH = True  # client_secret_basic, the OpenID Connect default
+OIDC_AUTHENTICATION_CALLBACK_URL = "citizen_login_callback"
+OIDC_STORE_ACCESS_TOKEN = False
+OIDC_STORE_ID_TOKEN = False
+
+# The development identity provider (chinhquyenso/devidp): on by default with DEBUG or
+# DEMO_MODE, off otherwise; never turn it on in production. Its RS256 key comes from
+# DEVIDP_RSA_KEY (PEM text) or is generated on first use into VAR_DIR/devidp-rsa.pem.
+DEVIDP_ENABLED = env_bool("DEVIDP_ENABLED", DEBUG or DEMO_MODE)
+
+
+def _devidp_private_key() -> str:
+    from chinhquyenso.devidp.keys import load_or_create_private_key
+
+    return os.environ.get("DEVIDP_RSA_KEY") or load_or_create_private_key(
+        VAR_DIR / "devidp-rsa.pem")
+
+
+if DEVIDP_ENABLED:
+    from django.utils.functional import lazy
+
+    _devidp_key = lazy(_devidp_private_key, str)()  # read or generated at first use
+else:
+    _devidp_key = ""
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": DEVIDP_ENABLED,
+    "OIDC_RSA_PRIVATE_KEY": _devidp_key,
+    "OAUTH2_VALIDATOR_CLASS": "chinhquyenso.devidp.validators.DevIdpValidator",
+    "SCOPES": {"openid": "OpenID Connect", "profile": "Name, date of birth and sex"},
+    "DEFAULT_SCOPES": ["openid"],
+    "PKCE_REQUIRED": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"] if DEVIDP_ENABLED else ["https"],
+    "ALLOW_LOCALHOST_LOOPBACK": True,  # any port on http://localhost (runserver, tests)
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 300,
+    "ID_TOKEN_EXPIRE_SECONDS": 300,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
+}
 
 LOGGING = {
     "version": 1,

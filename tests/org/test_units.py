@@ -87,7 +87,8 @@ def test_import_of_todays_units(capsys):
 def test_demo_data_holds_the_seed_city():
     from django.core.management import call_command
 
-    call_command("load_demo", "--without-current-units", verbosity=0)
+    call_command("load_demo", "--without-current-units", "--without-dossiers", "--population", "0",
+                 verbosity=0)
     city = AdministrativeUnit.objects.get(code="243")
     assert city.name == "Thành phố Vĩnh Yên" and city.parent.code == "26"
     wards = dict(city.children.values_list("code", "name"))

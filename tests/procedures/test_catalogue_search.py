@@ -71,7 +71,8 @@ def test_demo_catalogue_holds_real_procedures_of_wards_and_the_city(client):
 
     from chinhquyenso.procedures.models import Procedure
 
-    call_command("load_demo", "--without-current-units", verbosity=0)
+    call_command("load_demo", "--without-current-units", "--without-dossiers", "--population", "0",
+                 verbosity=0)
     assert Procedure.objects.count() >= 30
     assert set(Procedure.objects.values_list("level", flat=True)) == {"city", "ward"}
     assert set(Procedure.objects.values_list("field__name", flat=True)) >= {

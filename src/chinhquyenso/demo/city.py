@@ -62,3 +62,50 @@ OFFICIALS = [
     ("congdong.tichson", "Đặng Văn Tuấn", "Tổ trưởng Tổ công nghệ số cộng đồng TDP số 1",
      "ward:8707", [("community_member", "ward:8707")]),
 ]
+
+# Short ASCII names of the wards, used in user names (motcua.tichson).
+WARD_SLUGS = {
+    "8707": "tichson", "8710": "lienbao", "8713": "hoihop", "8716": "dongda",
+    "8719": "ngoquyen", "8722": "dongtam", "8725": "dinhtrung", "8728": "khaiquang",
+    "8731": "thanhtru",
+}
+
+# The staff every ward People's Committee needs to run its one-stop shop: a counter
+# officer, a specialist (tư pháp - hộ tịch), a leader and a community team member.
+# ward code: (counter officer, specialist, leader, community member); None where
+# OFFICIALS already has that account.
+_WARD_STAFF = {
+    "8707": (None, "Lê Thị Thu Hằng", None, None),
+    "8710": ("Nguyễn Thị Hồng Nhung", "Trần Văn Hưng", "Phạm Quốc Việt", "Hoàng Thị Yến"),
+    "8713": ("Đỗ Thị Phương", "Nguyễn Đức Thắng", "Lê Văn Hải", "Kim Văn Toàn"),
+    "8716": ("Bùi Thị Ngọc Ánh", "Phan Văn Long", "Trần Quang Huy", "Vũ Thị Hoa"),
+    "8719": ("Đặng Thị Thanh Huyền", "Ngô Văn Dũng", "Nguyễn Minh Tuấn", "Lưu Thị Hạnh"),
+    "8722": ("Phùng Thị Loan", "Dương Văn Kiên", "Hà Mạnh Cường", "Tạ Văn Bình"),
+    "8725": ("Nguyễn Thị Mai Anh", "Lê Đức Anh", "Khổng Văn Thành", "Trần Thị Thủy"),
+    "8728": ("Hoàng Thị Linh", "Đinh Văn Nam", "Phạm Văn Quân", "Nguyễn Thị Dung"),
+    "8731": ("Đào Thị Vân", "Nguyễn Văn Phong", "Lê Hữu Trung", "Trịnh Văn Lợi"),
+}
+
+
+def _ward_officials() -> list[tuple]:
+    rows = []
+    for code, name, unit_type, _groups in WARDS:
+        slug, place = WARD_SLUGS[code], f"{name[0].lower()}{name[1:]}"
+        group = "thôn 1" if unit_type == "xa" else "TDP số 1"
+        counter, specialist, leader, community = _WARD_STAFF[code]
+        for prefix, full_name, title, role in (
+            ("motcua", counter, f"Công chức một cửa {place}", "counter_officer"),
+            ("chuyenvien", specialist, f"Công chức Tư pháp - Hộ tịch {place}", "specialist"),
+            ("lanhdao", leader, f"Chủ tịch UBND {place}", "leader"),
+            ("congdong", community, f"Tổ trưởng Tổ công nghệ số cộng đồng {group}, {place}",
+             "community_member"),
+        ):
+            if full_name is not None:
+                rows.append((f"{prefix}.{slug}", full_name, title, f"ward:{code}",
+                             [(role, f"ward:{code}")]))
+    return rows
+
+
+# Same shape as OFFICIALS; created with one shared password hash (hashing 33 passwords
+# one by one would take several seconds).
+WARD_OFFICIALS = _ward_officials()

@@ -1,26 +1,35 @@
-"""Loads the demo data set through the apps' services (so the audit log records it)."""
+"""Loads the demo data set through the apps' services (so the audit log records it),
+then twelve months of dossiers in bulk (demo.dossiers)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
+from chinhquyenso.core.services import record_audit
 from chinhquyenso.org import services as org
-from chinhquyenso.org.models import AdministrativeUnit, AgencyKind
+from chinhquyenso.org.models import AdministrativeUnit, AgencyKind, Official
 from chinhquyenso.procedures.catalogue_data import PROCEDURES
 from chinhquyenso.procedures.services import load_catalogue
 
 from . import city
 
 Progress = Callable[[str], None]
+DossierProgress = Callable[[int, int], None]
 
 
 def database_is_empty() -> bool:
     return not AdministrativeUnit.objects.exists()
 
 
-def load_demo(*, progress: Progress = lambda message: None, import_today: bool = True) -> dict:
+def load_demo(*, progress: Progress = lambda message: None, import_today: bool = True,
+              dossier_count: int = 0, dossier_progress: DossierProgress | None = None,
+              population: int = 0, population_progress=None) -> dict:
+    """Load the seed's city; then, when dossier_count is positive, that many dossiers of
+    the last twelve months (demo.dossiers.generate, default seed)."""
     with transaction.atomic():
         progress("Đơn vị hành chính: tỉnh Vĩnh Phúc, thành phố Vĩnh Yên, 9 phường/xã")
         province = org.create_unit(**city.PROVINCE)
@@ -62,14 +71,53 @@ def load_demo(*, progress: Progress = lambda message: None, import_today: bool =
                 username=username, password=city.DEMO_PASSWORD, full_name=full_name, title=title,
                 agency=agencies[agency_key],
                 roles=[(role, units[unit_key]) for role, unit_key in roles])
+        password_hash = make_password(city.DEMO_PASSWORD)  # once for all ward accounts
+        for username, full_name, title, agency_key, roles in city.WARD_OFFICIALS:
+            _create_official(username=username, password_hash=password_hash,
+                             full_name=full_name, title=title, agency=agencies[agency_key],
+                             roles=[(role, units[unit_key]) for role, unit_key in roles])
+        progress(f"{len(city.OFFICIALS) + len(city.WARD_OFFICIALS)} tài khoản cán bộ "
+                 "(một cửa, chuyên viên, lãnh đạo, tổ công nghệ số của mỗi phường/xã)")
 
         progress("Danh mục thủ tục hành chính mẫu")
         procedures = load_catalogue(PROCEDURES)
+
+    generated = None
+    if dossier_count > 0:
+        from . import dossiers
+
+        progress(f"{dossier_count} hồ sơ mẫu của 12 tháng gần nhất (nạp hàng loạt)")
+        generated = dossiers.generate(count=dossier_count, progress=dossier_progress)
+
+    citizens = 0
+    if population > 0:
+        from chinhquyenso.identity.demo_population import generate_population
+
+        progress(f"{population} cư dân mẫu (dữ liệu dân cư, định danh điện tử)")
+        groups = list(AdministrativeUnit.objects.filter(level=4, parent__parent__code=city.CITY["code"]))
+        citizens = generate_population(count=population, groups=groups,
+                                       progress=population_progress or (lambda done, total: None))
 
     imported = {"created": 0, "updated": 0}
     if import_today:
         progress("Danh mục đơn vị hành chính hiện hành (từ 01/07/2025)")
         imported = org.import_current_units()
     return {"wards": len(wards), "groups": group_count, "agencies": len(agencies),
-            "officials": len(city.OFFICIALS), "procedures": procedures,
-            "current_units": imported["created"]}
+            "officials": len(city.OFFICIALS) + len(city.WARD_OFFICIALS),
+            "procedures": procedures, "current_units": imported["created"],
+            "dossiers": generated, "citizens": citizens}
+
+
+def _create_official(*, username: str, password_hash: str, full_name: str, title: str,
+                     agency, roles) -> Official:
+    """org.services.create_official with a password already hashed (hashing is slow on
+    purpose: a third of a second per account)."""
+    user = get_user_model().objects.create(username=username, first_name=full_name[:150],
+                                           password=password_hash)
+    official = Official.objects.create(user=user, agency=agency, full_name=full_name,
+                                       title=title)
+    record_audit(action="official.created", obj=official,
+                 after={"username": username, "agency": agency.code, "title": title})
+    for role, unit in roles:
+        org.assign_role(official=official, role=role, unit=unit)
+    return official

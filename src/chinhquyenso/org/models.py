@@ -265,3 +265,20 @@ class RoleAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.official} · {self.get_role_display()} · {self.unit}"
+
+
+class SecondFactorPolicy(models.Model):
+    """Whether the officials holding a role must confirm their login with a one-time
+    code from an authenticator app (TOTP). A role without a row requires nothing."""
+
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices, unique=True)
+    require_totp = models.BooleanField(_("authenticator code required"), default=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["role"]
+        verbose_name = _("second-factor policy")
+        verbose_name_plural = _("second-factor policies")
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}: {'TOTP' if self.require_totp else '—'}"

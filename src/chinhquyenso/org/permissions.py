@@ -21,6 +21,8 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "officials.view": frozenset({Role.UNIT_ADMIN, Role.SYSTEM_ADMIN, Role.AUDITOR}),
     "officials.manage": frozenset({Role.UNIT_ADMIN, Role.SYSTEM_ADMIN}),
     "units.manage": frozenset({Role.SYSTEM_ADMIN}),
+    # second-factor policies per role, and resetting an official's authenticator
+    "security.manage": frozenset({Role.SYSTEM_ADMIN}),
     "dossiers.view": frozenset({Role.COUNTER_OFFICER, Role.SPECIALIST, Role.LEADER, Role.CLERK,
                                 Role.AUDITOR}),
     "dossiers.submit_assisted": frozenset({Role.COUNTER_OFFICER, Role.COMMUNITY_MEMBER}),

@@ -3,6 +3,7 @@ and writes the audit log."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth import get_user_model
@@ -21,6 +22,7 @@ from .models import (
     Official,
     Role,
     RoleAssignment,
+    SecondFactorPolicy,
     UnitSuccession,
     UnitType,
 )
@@ -246,3 +248,130 @@ def revoke_role(*, official: Official, role: str, unit: AdministrativeUnit, acto
         if deleted:
             record_audit(actor=actor, action="role.revoked", obj=official,
                          before={"role": role, "unit": unit.code})
+
+
+# --- Second factor (authenticator app, TOTP) ------------------------------------------
+# Neither the secret key nor any code typed is ever written to the audit log.
+
+
+@dataclass(frozen=True)
+class CodeCheck:
+    """The outcome of checking a code: `device` is the verified device when `ok`;
+    `throttled` when django-otp refused to check it after recent failures, with the
+    seconds to wait in `retry_after`."""
+
+    ok: bool
+    device: object | None = None
+    throttled: bool = False
+    retry_after: int = 0
+
+
+def set_second_factor_policy(*, role: str, required: bool, actor=None) -> SecondFactorPolicy:
+    """Require (or stop requiring) an authenticator code of the officials holding `role`."""
+    Role(role)  # refuses an unknown role with ValueError
+    with transaction.atomic():
+        policy, created = SecondFactorPolicy.objects.select_for_update().get_or_create(
+            role=role, defaults={"require_totp": bool(required)})
+        before = None if created else {"require_totp": policy.require_totp}
+        if not created and policy.require_totp == bool(required):
+            return policy
+        policy.require_totp = bool(required)
+        policy.save()
+        record_audit(actor=actor, action="second_factor.policy_set", obj=policy, before=before,
+                     after={"role": role, "require_totp": policy.require_totp})
+    return policy
+
+
+def start_totp_enrolment(*, user, actor=None):
+    """A new, unconfirmed authenticator for `user` (replacing one still being set up).
+    It counts only once confirmed with a code (`confirm_totp_enrolment`)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        device = TOTPDevice.objects.create(user=user, name="TOTP", confirmed=False)
+        record_audit(actor=actor or user, action="second_factor.enrolment_started", obj=device,
+                     object_repr=user.get_username(), after={"device": device.pk})
+    return device
+
+
+def confirm_totp_enrolment(*, device, token: str, actor=None, address: str = "") -> CodeCheck:
+    """Confirm an authenticator with a current code from it; it then replaces the
+    user's previous authenticator. Wrong codes count towards django-otp's throttling."""
+    from django_otp import verify_token
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from .second_factor import retry_after
+
+    with transaction.atomic():
+        locked = TOTPDevice.objects.select_for_update().select_related("user").get(pk=device.pk)
+        user = locked.user
+        if locked.confirmed:
+            raise ValidationError(_("This authenticator is already set up."))
+        wait = retry_after(locked)
+        if wait:
+            result = CodeCheck(ok=False, throttled=True, retry_after=wait)
+        else:
+            verified = verify_token(user, locked.persistent_id, token)
+            result = CodeCheck(ok=True, device=verified) if verified is not None else \
+                CodeCheck(ok=False, retry_after=retry_after(TOTPDevice.objects.get(pk=locked.pk)))
+        if result.ok:
+            verified.confirmed = True
+            verified.save(update_fields=["confirmed"])
+            replaced, _details = TOTPDevice.objects.filter(user=user).exclude(pk=verified.pk).delete()
+            record_audit(actor=actor or user, action="second_factor.enrolled", obj=verified,
+                         object_repr=user.get_username(),
+                         after={"device": verified.pk, "replaced": replaced, "address": address})
+        else:
+            failures = TOTPDevice.objects.get(pk=locked.pk).throttling_failure_count
+            record_audit(actor=actor or user, action="second_factor.enrolment_failed", obj=locked,
+                         object_repr=user.get_username(),
+                         after={"device": locked.pk, "failures": failures, "address": address,
+                                "reason": "throttled" if result.throttled else "wrong_code"})
+    return result
+
+
+def check_second_factor(*, user, device, token: str, address: str = "") -> CodeCheck:
+    """The login step after the password: check a code from the user's confirmed
+    authenticator with django-otp (which refuses a code already used and throttles
+    failures), and audit the success or failure."""
+    from django_otp import verify_token
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from .second_factor import retry_after
+
+    with transaction.atomic():
+        locked = TOTPDevice.objects.select_for_update().get(pk=device.pk, user=user, confirmed=True)
+        wait = retry_after(locked)
+        if wait:
+            result = CodeCheck(ok=False, throttled=True, retry_after=wait)
+        else:
+            verified = verify_token(user, locked.persistent_id, token)
+            result = CodeCheck(ok=True, device=verified) if verified is not None else \
+                CodeCheck(ok=False, retry_after=retry_after(TOTPDevice.objects.get(pk=locked.pk)))
+        if result.ok:
+            record_audit(actor=user, action="auth.second_factor_passed", obj=user,
+                         object_repr=user.get_username(),
+                         after={"device": locked.pk, "address": address})
+        else:
+            failures = TOTPDevice.objects.get(pk=locked.pk).throttling_failure_count
+            record_audit(actor=user, action="auth.second_factor_failed", obj=user,
+                         object_repr=user.get_username(),
+                         after={"device": locked.pk, "failures": failures, "address": address,
+                                "reason": "throttled" if result.throttled else "wrong_code"})
+    return result
+
+
+def remove_totp_device(*, device, actor=None) -> None:
+    """Remove an official's authenticator (an administrator's reset, e.g. a lost phone).
+    If a role requires a code, the official sets up a new one at the next login."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    with transaction.atomic():
+        locked = TOTPDevice.objects.select_for_update().select_related("user").get(pk=device.pk)
+        username = locked.user.get_username()
+        pk, confirmed = locked.pk, locked.confirmed
+        locked.delete()
+        record_audit(actor=actor, action="second_factor.device_removed",
+                     object_type="otp_totp.totpdevice", object_id=pk, object_repr=username,
+                     before={"device": pk, "confirmed": confirmed})
