@@ -31,7 +31,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture
-def person(browser, live_server):
+def person(browser, live_server, _tasks_run_at_once):
     """person(phone=False) → a page in a browser context of its own (one per person)."""
     contexts = []
 

@@ -4,8 +4,6 @@ token, JWKS and userinfo endpoints over HTTP, as it would to the national SSO.""
 
 from __future__ import annotations
 
-import asyncio
-import gc
 import re
 from datetime import date
 from urllib.parse import parse_qs, urlsplit
@@ -17,7 +15,6 @@ from django.contrib.sessions.models import Session
 
 from chinhquyenso.identity.idnumbers import FEMALE, MALE, make_id_number
 from chinhquyenso.identity.services import register_citizen
-from tests.e2e import conftest as e2e
 
 CALLBACK_PATH = "/dang-nhap-cong-dan/xac-thuc/"
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -37,37 +34,6 @@ def level_one_citizen(transactional_db):
     return register_citizen(
         id_number=make_id_number(province_code="026", birth_date=born, sex=MALE, serial=9876),
         full_name="Trần Văn Bình", birth_date=born, sex=MALE, eid_level=1)
-
-
-# --- Browser: the end-to-end tests' Playwright + Debian's Chromium ---------------------------
-# Two sync Playwright instances cannot run in one thread, and the e2e tests keep theirs
-# for the whole session: when it is running (the e2e tests ran first), use its browser;
-# otherwise launch one with the e2e fixture's code, for this module only.
-
-
-def _running_e2e_browser():
-    try:
-        asyncio.get_running_loop()  # a sync Playwright keeps its loop running in this thread
-    except RuntimeError:
-        return None
-    from playwright.sync_api import Browser
-
-    return next((obj for obj in gc.get_objects()
-                 if isinstance(obj, Browser) and obj.is_connected()), None)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    shared = _running_e2e_browser()
-    if shared is not None:
-        yield shared
-    else:
-        yield from e2e.browser.__wrapped__()
-
-
-@pytest.fixture
-def page(browser, live_server):
-    yield from e2e.page.__wrapped__(browser, live_server)
 
 
 def query(url: str) -> dict[str, str]:

@@ -1,4 +1,6 @@
-"""Browser tests: Playwright for Python driving Debian's Chromium against the live server.
+"""Browser fixtures (loaded with `-p tests.browser`, so every test folder shares one
+Chromium per session): Playwright for Python driving Debian's Chromium against the
+live server. Tests that use them are marked `browser`.
 
 Without /usr/bin/chromium they are skipped with a notice (`make test` installs it when
 it runs as root); under CI (CI=true) a missing browser fails the run instead.
@@ -23,11 +25,11 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if "e2e" in Path(str(item.fspath)).parts:
+        if "browser" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def _tasks_run_at_once(settings):
     """No worker runs beside the live server: background tasks (receipts, e-mails) run
     as soon as they are enqueued, in the server's thread. The workers themselves are
@@ -53,7 +55,7 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server):
+def page(browser, live_server, _tasks_run_at_once):
     context = browser.new_context(base_url=live_server.url, locale="vi-VN")
     page = context.new_page()
     page.set_default_timeout(15000)
@@ -62,7 +64,7 @@ def page(browser, live_server):
 
 
 @pytest.fixture
-def phone_page(browser, live_server):
+def phone_page(browser, live_server, _tasks_run_at_once):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 360, "height": 740},
                                   is_mobile=True, has_touch=True, locale="en-US")
     page = context.new_page()
