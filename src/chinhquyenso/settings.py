@@ -143,6 +143,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "chinhquyenso.org.second_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -238,6 +239,8 @@ SMS_SENDER = os.environ.get("SMS_SENDER", "chinhquyenso.core.sms.LogSender")
 
 # --- Dossiers ---------------------------------------------------------------------
 DOSSIER_MAX_UPLOAD_MB = int(os.environ.get("DOSSIER_MAX_UPLOAD_MB", "10"))
+POPULATION_REGISTRY = os.environ.get(
+    "POPULATION_REGISTRY", "chinhquyenso.identity.population.DemoPopulationRegistry")
 COMPLAINT_ANSWER_DAYS = int(os.environ.get("COMPLAINT_ANSWER_DAYS", "10"))
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -18,7 +18,11 @@ def act(client, code, action, **body):
 
 
 def test_submit_through_the_api(client, citizen, birth, ward_pc):
-    client.force_login(citizen)
+    from tests.dossiers.test_pages import eid_login
+
+    client.force_login(citizen)  # a session without an e-ID login cannot submit
+    assert client.post("/api/v1/dossiers", {"procedure": birth.code}).status_code == 403
+    eid_login(client, citizen)
     response = client.post("/api/v1/dossiers", {
         "procedure": birth.code, "agency": ward_pc.code, "applicant_name": "Nguyễn Thị Hương",
         "applicant_phone": "0912345678", "applicant_id_number": "026301001234",
@@ -33,7 +37,9 @@ def test_submit_through_the_api(client, citizen, birth, ward_pc):
 
 
 def test_submission_errors_are_listed_per_field(client, citizen, birth, ward_pc):
-    client.force_login(citizen)
+    from tests.dossiers.test_pages import eid_login
+
+    eid_login(client, citizen)
     response = client.post("/api/v1/dossiers", {
         "procedure": birth.code, "agency": ward_pc.code, "applicant_name": "Nguyễn Thị Hương",
         "applicant_id_number": "026301001234",

@@ -9,8 +9,19 @@ from tests.dossiers.conftest import at, pdf_upload
 pytestmark = pytest.mark.django_db
 
 
+def eid_login(client, user, level=1):
+    """A citizen logged in with their electronic identification at `level` (the OIDC
+    login itself is tested in tests/oidc)."""
+    from chinhquyenso.identity.oidc import SESSION_LEVEL
+
+    client.force_login(user)
+    session = client.session
+    session[SESSION_LEVEL] = level
+    session.save()
+
+
 def test_citizen_submits_through_the_form(client, citizen, birth, ward_pc):
-    client.force_login(citizen)
+    eid_login(client, citizen)
     page = client.get(f"/dich-vu-cong/thu-tuc/{birth.code}/nop/").content.decode()
     assert "Họ, chữ đệm, tên người được khai sinh" in page and ward_pc.name in page
     components = list(birth.components.all())
@@ -30,7 +41,7 @@ def test_citizen_submits_through_the_form(client, citizen, birth, ward_pc):
 
 
 def test_form_errors_are_shown_and_nothing_is_saved(client, citizen, birth, ward_pc):
-    client.force_login(citizen)
+    eid_login(client, citizen)
     response = client.post(f"/dich-vu-cong/thu-tuc/{birth.code}/nop/", {
         "applicant_name": "Nguyễn Thị Hương", "agency": ward_pc.pk,
         "answer-child_full_name": "", "answer-child_birth_date": "32/13/2026", "answer-child_sex": "Nam",
@@ -41,9 +52,38 @@ def test_form_errors_are_shown_and_nothing_is_saved(client, citizen, birth, ward
     assert not Dossier.objects.exists()
 
 
-def test_submission_needs_a_login(client, birth):
+def test_submission_needs_an_e_id_login_at_the_procedure_level(client, birth, household, citizen):
+    from chinhquyenso.procedures.models import Procedure
+
     response = client.get(f"/dich-vu-cong/thu-tuc/{birth.code}/nop/")
-    assert response.status_code == 302 and "/dang-nhap/" in response["Location"]
+    assert response.status_code == 302
+    assert response["Location"].startswith("/dang-nhap-cong-dan/?level=1&next=")
+    client.force_login(citizen)  # a session without an e-ID login is not enough
+    assert client.get(f"/dich-vu-cong/thu-tuc/{birth.code}/nop/").status_code == 302
+    Procedure.objects.filter(pk=household.pk).update(eid_level_required=2)
+    eid_login(client, citizen, level=1)
+    assert client.get(f"/dich-vu-cong/thu-tuc/{birth.code}/nop/").status_code == 200
+    response = client.get(f"/dich-vu-cong/thu-tuc/{household.code}/nop/")
+    assert response.status_code == 302 and "level=2" in response["Location"]
+    eid_login(client, citizen, level=2)
+    assert client.get(f"/dich-vu-cong/thu-tuc/{household.code}/nop/").status_code == 200
+
+
+def test_counter_officer_fills_the_applicant_from_population_data(client, birth, counter):
+    from datetime import date
+
+    from chinhquyenso.core.models import AuditEntry
+    from chinhquyenso.identity.idnumbers import FEMALE
+    from chinhquyenso.identity.services import register_citizen
+
+    register_citizen(id_number="026301005678", full_name="Nguyễn Thị Hương",
+                     birth_date=date(2001, 3, 4), sex=FEMALE, eid_level=2)
+    client.force_login(counter)
+    html = client.get(f"/dich-vu-cong/thu-tuc/{birth.code}/nop/", {"id_number": "0263 0100 5678"}).content.decode()
+    assert 'value="Nguyễn Thị Hương"' in html and 'name="population_data" value="1"' in html
+    assert AuditEntry.objects.filter(action="citizen.full_record_viewed").exists()
+    html = client.get(f"/dich-vu-cong/thu-tuc/{birth.code}/nop/", {"id_number": "026301009999"}).content.decode()
+    assert "Không có cư dân nào mang số định danh này" in html
 
 
 def test_counter_officer_receives_from_the_page(client, birth, submit, counter):

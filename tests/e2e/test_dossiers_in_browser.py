@@ -74,7 +74,19 @@ def act(page, button):
     assert f"Đã thực hiện: {button.lower()}." in messages.inner_text()
 
 
-def test_citizen_submits_on_a_phone_and_tracks_the_dossier(person, birth, ward_pc, citizen,
+@pytest.fixture
+def registered_citizen(transactional_db):
+    """A resident with a level-2 e-ID account, as the population data records her."""
+    from datetime import date
+
+    from chinhquyenso.identity.idnumbers import FEMALE
+    from chinhquyenso.identity.services import register_citizen
+
+    return register_citizen(id_number="026301005678", full_name="Nguyễn Thị Hương",
+                            birth_date=date(2001, 3, 4), sex=FEMALE, eid_level=2)
+
+
+def test_citizen_submits_on_a_phone_and_tracks_the_dossier(person, birth, ward_pc, registered_citizen,
                                                            tmp_path):
     to_khai, chung_sinh = tmp_path / "to-khai.pdf", tmp_path / "giay-chung-sinh.pdf"
     to_khai.write_bytes(PDF)
@@ -84,15 +96,19 @@ def test_citizen_submits_on_a_phone_and_tracks_the_dossier(person, birth, ward_p
     page.goto(f"/dich-vu-cong/thu-tuc/{birth.code}/")
     assert fits_the_phone(page)
     page.get_by_role("link", name="Nộp hồ sơ trực tuyến").click()
-    page.wait_for_url(re.compile(r"/dang-nhap/\?next="))  # submitting needs an account
+    # submitting needs a login with the national e-ID: here the development provider
+    page.wait_for_selector("[data-devidp=authorize]")
     assert fits_the_phone(page)
-    log_in(page, citizen.username, CITIZEN_PASSWORD)
+    page.get_by_label("Nguyễn Thị Hương").check()
+    page.locator("input[name=level][value='1']").check()
+    page.locator("button[name=allow]").click()
     page.wait_for_url(f"**/dich-vu-cong/thu-tuc/{birth.code}/nop/")
     assert page.get_by_role("heading", level=1).inner_text() == "Nộp hồ sơ"
     assert fits_the_phone(page)
 
-    page.get_by_label("Họ và tên").fill("Nguyễn Thị Hương")
-    page.get_by_label("Số định danh cá nhân").fill("026301005678")
+    # name and number come from the citizen's record, not typed again
+    assert page.get_by_label("Họ và tên").input_value() == "Nguyễn Thị Hương"
+    assert page.get_by_label("Số định danh cá nhân").input_value() == "026301005678"
     page.get_by_label("Cơ quan").select_option(label="Ủy ban nhân dân phường Tích Sơn")
     page.get_by_label("Họ, chữ đệm, tên người được khai sinh").fill("Nguyễn Văn An")
     page.get_by_label("Ngày sinh").fill("01/11/2025")

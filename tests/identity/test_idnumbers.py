@@ -142,7 +142,7 @@ def test_the_number_of_a_man_does_not_fit_a_woman():
     with pytest.raises(ValidationError) as exc:
         validate_id_number("026085012345", birth_date=date(1985, 9, 2), sex=FEMALE)
     assert exc.value.code == "century_sex"
-    assert "even digit is for a man" in str(exc.value)
+    assert "số chẵn là nam" in str(exc.value)
 
 
 def test_a_1900s_digit_does_not_fit_a_birth_in_2005():

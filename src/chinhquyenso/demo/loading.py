@@ -80,7 +80,10 @@ def load_demo(*, progress: Progress = lambda message: None, import_today: bool =
                  "(một cửa, chuyên viên, lãnh đạo, tổ công nghệ số của mỗi phường/xã)")
 
         progress("Danh mục thủ tục hành chính mẫu")
-        procedures = load_catalogue(PROCEDURES)
+        # Land, construction and business registration ask for a level-2 e-ID online.
+        level_two = {"Đất đai", "Xây dựng", "Hộ kinh doanh"}
+        procedures = load_catalogue([{**spec, "eid_level_required": 2 if spec["field"] in level_two else 1}
+                                     for spec in PROCEDURES])
 
     generated = None
     if dossier_count > 0:

@@ -8,6 +8,7 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
@@ -82,8 +83,16 @@ def dossier_out(dossier: Dossier, *, detail: bool = False) -> dict:
 @router.post("dossiers", response={201: DossierOut, **ERRORS}, auth=django_auth,
              summary="Submit a dossier (multipart: fields, answers as answer_<key>, files as file_<order>)")
 def submit(request):
+    from chinhquyenso.identity.oidc import has_eid_level
+    from chinhquyenso.org.permissions import can
+
     data = request.POST
     procedure = get_object_or_404(Procedure, code=data.get("procedure", ""), is_published=True)
+    if not can(request.user, "dossiers.submit_assisted") and not has_eid_level(
+            request, procedure.eid_level_required):
+        return Status(403, {"detail": _("Log in with a level %(level)s electronic identification "
+                                        "account to submit this dossier.")
+                            % {"level": procedure.eid_level_required}})
     agency = get_object_or_404(Agency, code=data.get("agency", ""), is_active=True)
     components = {c.order: c.pk for c in procedure.components.all()}
     files = {}

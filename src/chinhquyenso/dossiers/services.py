@@ -54,7 +54,7 @@ class TransitionNotAllowed(Exception):
 # --- helpers -------------------------------------------------------------------------
 
 def _lock(dossier_id: int) -> Dossier:
-    return (Dossier.objects.select_for_update()
+    return (Dossier.objects.select_for_update(of=("self",))
             .select_related("procedure", "agency", "agency__unit", "current_step")
             .get(pk=dossier_id))
 
@@ -722,7 +722,7 @@ def answer_complaint(*, complaint_id: int, actor, answer: str, at: datetime | No
     at = at or timezone.now()
     if not answer.strip():
         raise ValidationError(_("Write the answer to the complaint."))
-    complaint = Complaint.objects.select_for_update().select_related("dossier__agency__unit").get(pk=complaint_id)
+    complaint = Complaint.objects.select_for_update(of=("self",)).select_related("dossier__agency__unit").get(pk=complaint_id)
     require(actor, "dossiers.approve", complaint.dossier.agency.unit)
     if complaint.answered_at is not None:
         raise TransitionNotAllowed(_("This complaint has already been answered."))
@@ -737,7 +737,7 @@ def answer_complaint(*, complaint_id: int, actor, answer: str, at: datetime | No
 
 @transaction.atomic
 def judge_complaint_answer(*, complaint_id: int, actor, satisfied: bool) -> Complaint:
-    complaint = Complaint.objects.select_for_update().select_related("dossier").get(pk=complaint_id)
+    complaint = Complaint.objects.select_for_update(of=("self",)).select_related("dossier").get(pk=complaint_id)
     if not _is_owner(actor, complaint.dossier):
         raise PermissionDenied(_("Only the applicant can judge the answer."))
     if complaint.answered_at is None:

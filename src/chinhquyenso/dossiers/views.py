@@ -42,18 +42,63 @@ def _errors_of(error: ValidationError) -> tuple[dict, list]:
     return {}, list(error.messages)
 
 
-@login_required
+def _applicant_from_citizen(user) -> dict:
+    """The logged-in citizen's details from their record (population data)."""
+    account = getattr(user, "citizen_account", None)
+    citizen = getattr(account, "citizen", None)
+    if citizen is None:
+        return {}
+    return {"applicant_name": citizen.full_name, "applicant_id_number": citizen.id_number,
+            "applicant_phone": citizen.phone, "applicant_email": citizen.email,
+            "applicant_address": citizen.address}
+
+
+def _applicant_from_registry(request, id_number: str) -> dict:
+    """At the counter: the citizen identified by number (as a chip-card reader types it),
+    from the population registry, so nobody retypes their details. The look-up of a
+    full record is audited."""
+    from chinhquyenso.identity.idnumbers import normalize_id_number
+    from chinhquyenso.identity.models import Citizen
+    from chinhquyenso.identity.population import get_registry
+    from chinhquyenso.identity.services import record_full_view
+
+    number = normalize_id_number(id_number)
+    person = get_registry().lookup(number) if len(number) == 12 and number.isdigit() else None
+    if person is None:
+        messages.error(request, _("No resident has this identification number in the population data."))
+        return {"applicant_id_number": number}
+    citizen = Citizen.objects.filter(id_number=number).first()
+    if citizen is not None:
+        record_full_view(viewer=request.user, citizen=citizen, purpose="Tiếp nhận hồ sơ tại bộ phận một cửa")
+    return {"applicant_name": person.full_name, "applicant_id_number": number,
+            "applicant_address": getattr(person, "address", ""), "population_data": "1"}
+
+
 def submit(request, code: str):
     procedure = get_object_or_404(Procedure.objects.prefetch_related("components"), code=code,
                                   is_published=True)
     if procedure.service_level == ServiceLevel.INFORMATION:
         messages.info(request, _("This procedure is information only: it cannot be submitted online."))
         return redirect("procedures:detail", code=code)
+    assisted = can(request.user, "dossiers.submit_assisted")
+    if not assisted:
+        # Citizens log in with their electronic identification at the level the procedure asks.
+        from chinhquyenso.identity.oidc import require_eid_level
+
+        login = require_eid_level(request, procedure.eid_level_required)
+        if login is not None:
+            return login
     agencies = list(receiving_agencies(procedure))
     AnswersForm = form_class_for(procedure.form)
-    assisted = can(request.user, "dossiers.submit_assisted")
     field_errors, general_errors = {}, []
-    values = request.POST if request.method == "POST" else {}
+    own = {} if assisted else _applicant_from_citizen(request.user)
+    if request.method == "POST":
+        values = request.POST.copy()
+        values.update(own)  # a citizen submits as themself: their record's name and number
+    elif assisted and request.GET.get("id_number"):
+        values = _applicant_from_registry(request, request.GET["id_number"])
+    else:
+        values = own
     answers_form = AnswersForm(request.POST or None, prefix="answer")
     if request.method == "POST":
         agency = next((a for a in agencies if str(a.pk) == request.POST.get("agency")), None)
@@ -63,14 +108,15 @@ def submit(request, code: str):
                 raise ValidationError({"agency": [_("Choose the agency that receives the dossier.")]})
             dossier = services.submit_dossier(
                 procedure=procedure, agency=agency, submitted_by=request.user,
-                applicant={"name": request.POST.get("applicant_name", ""),
-                           "phone": request.POST.get("applicant_phone", ""),
-                           "email": request.POST.get("applicant_email", ""),
-                           "id_number": request.POST.get("applicant_id_number", ""),
-                           "address": request.POST.get("applicant_address", "")},
+                applicant={"name": values.get("applicant_name", ""),
+                           "phone": values.get("applicant_phone", ""),
+                           "email": values.get("applicant_email", ""),
+                           "id_number": values.get("applicant_id_number", ""),
+                           "address": values.get("applicant_address", "")},
                 answers={k[len("answer-"):]: v for k, v in request.POST.items() if k.startswith("answer-")},
                 files={k: v for k, v in files.items() if v}, channel=request.POST.get("channel") or None,
-                citizen_consent=request.POST.get("citizen_consent") == "on")
+                citizen_consent=request.POST.get("citizen_consent") == "on",
+                population_data_used=bool(own) or request.POST.get("population_data") == "1")
         except ValidationError as error:
             field_errors, general_errors = _errors_of(error)
             answers_form.is_valid()  # show the per-field messages next to the fields
@@ -80,8 +126,8 @@ def submit(request, code: str):
             return redirect("dossiers:detail", code=dossier.code)
     return render(request, "dossiers/submit.html", {
         "procedure": procedure, "agencies": agencies, "answers_form": answers_form,
-        "assisted": assisted, "values": values, "field_errors": field_errors,
-        "general_errors": general_errors,
+        "assisted": assisted, "values": values, "from_record": bool(own),
+        "field_errors": field_errors, "general_errors": general_errors,
     })
 
 

@@ -237,7 +237,7 @@ def link_citizen_account(*, issuer: str, subject: str, citizen: Citizen,
 
 def _link(issuer: str, subject: str, citizen: Citizen, level: int) -> CitizenAccount:
     now = timezone.now()
-    account = (CitizenAccount.objects.select_for_update().select_related("user")
+    account = (CitizenAccount.objects.select_for_update(of=("self",)).select_related("user")
                .filter(issuer=issuer, subject=subject).first())
     if account is None:
         User = get_user_model()

@@ -143,7 +143,7 @@ def update_citizen(*, citizen: Citizen, actor=None, id_number: str = _UNSET,
     given = {field: value for field, value in given.items() if value is not _UNSET}
     try:
         with transaction.atomic():
-            locked = (Citizen.objects.select_for_update().select_related("residential_group")
+            locked = (Citizen.objects.select_for_update(of=("self",)).select_related("residential_group")
                       .get(pk=citizen.pk))
             old = _fields(locked)
             changed = [f for f, value in given.items() if old[f] != value]

@@ -304,7 +304,7 @@ def confirm_totp_enrolment(*, device, token: str, actor=None, address: str = "")
     from .second_factor import retry_after
 
     with transaction.atomic():
-        locked = TOTPDevice.objects.select_for_update().select_related("user").get(pk=device.pk)
+        locked = TOTPDevice.objects.select_for_update(of=("self",)).select_related("user").get(pk=device.pk)
         user = locked.user
         if locked.confirmed:
             raise ValidationError(_("This authenticator is already set up."))
@@ -368,7 +368,7 @@ def remove_totp_device(*, device, actor=None) -> None:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     with transaction.atomic():
-        locked = TOTPDevice.objects.select_for_update().select_related("user").get(pk=device.pk)
+        locked = TOTPDevice.objects.select_for_update(of=("self",)).select_related("user").get(pk=device.pk)
         username = locked.user.get_username()
         pk, confirmed = locked.pk, locked.confirmed
         locked.delete()

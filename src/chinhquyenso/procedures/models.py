@@ -79,6 +79,9 @@ class Procedure(models.Model):
     result = models.CharField(_("result"), max_length=400)
     legal_basis = models.JSONField(_("legal basis"), default=list, blank=True)
     is_published = models.BooleanField(_("published"), default=True)
+    eid_level_required = models.PositiveSmallIntegerField(
+        _("e-ID level required"), choices=[(1, _("Level 1")), (2, _("Level 2"))], default=1,
+        help_text=_("The electronic identification level a citizen must log in with to submit"))
     dossier_code_pattern = models.CharField(
         _("dossier code pattern"), max_length=100, default=DEFAULT_DOSSIER_CODE_PATTERN,
         help_text=_("Placeholders: {agency} {procedure} {yyyy} {yy} {mm} {dd} {yymmdd} {seq:04d}"))

@@ -28,7 +28,8 @@ def save_procedure(*, code: str, name: str, field: str, level: str, service_leve
                    steps: list[dict], components: list[dict], form: list[dict] = (),
                    fees: list[dict] = (), legal_basis: list[str] = (), is_published: bool = True,
                    dossier_code_pattern: str | None = None, code_counter_reset: str | None = None,
-                   code_counter_scope: str | None = None, actor=None, **_ignored) -> Procedure:
+                   code_counter_scope: str | None = None, eid_level_required: int = 1,
+                   actor=None, **_ignored) -> Procedure:
     """Create or replace the procedure with this national code, with its components and
     its process. Nothing is saved when any rule fails."""
     duration = Decimal(str(duration))
@@ -44,6 +45,8 @@ def save_procedure(*, code: str, name: str, field: str, level: str, service_leve
     for fee in fees:
         if int(fee.get("amount", -1)) < 0 or not fee.get("name"):
             errors.append(_("Each fee needs a name and an amount of 0 or more."))
+    if eid_level_required not in (1, 2):
+        errors.append(_("The e-ID level required must be 1 or 2."))
     if errors:
         raise ValidationError(errors)
     if dossier_code_pattern is not None:
@@ -68,6 +71,7 @@ def save_procedure(*, code: str, name: str, field: str, level: str, service_leve
                           for f in fees]
         procedure.legal_basis = list(legal_basis)
         procedure.is_published = is_published
+        procedure.eid_level_required = eid_level_required
         if dossier_code_pattern is not None:
             procedure.dossier_code_pattern = dossier_code_pattern
         if code_counter_reset is not None:
