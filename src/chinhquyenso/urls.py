@@ -23,6 +23,7 @@ urlpatterns = [
     path("dich-vu-cong/", include("chinhquyenso.dossiers.urls")),
     path("dich-vu-cong/", include("chinhquyenso.procedures.urls")),
     path("can-bo/ho-so/", include((dossier_inbox, "inbox"))),
+    path("can-bo/cong-dan/", include("chinhquyenso.identity.urls")),
     path("quan-tri/", admin.site.urls),
     path("api/v1/", api.urls),
     # The development identity provider: mounted only when DEVIDP_ENABLED (never in production).

@@ -71,3 +71,15 @@ def test_logins_and_failures_are_audited(client, official_with_role, ward):
                        ("auth.logout", username)]
     failed = AuditEntry.objects.get(action="auth.login_failed")
     assert "sai" not in str(failed.after)  # the password tried is never recorded
+
+
+def test_sessions_end_after_inactivity(client, official_with_role, ward, settings):
+    import time
+
+    settings.SESSION_COOKIE_AGE = 1  # seconds of inactivity
+    official = official_with_role(Role.COUNTER_OFFICER, ward)
+    client.post("/dang-nhap/", {"username": official.user.username, "password": PASSWORD})
+    assert client.get("/can-bo/").status_code == 200
+    time.sleep(1.5)
+    response = client.get("/can-bo/")
+    assert response.status_code == 302 and "/dang-nhap/" in response["Location"]

@@ -43,14 +43,19 @@ def _errors_of(error: ValidationError) -> tuple[dict, list]:
 
 
 def _applicant_from_citizen(user) -> dict:
-    """The logged-in citizen's details from their record (population data)."""
+    """The logged-in citizen's details: name and address from the population registry
+    (looked up by the number of their e-ID account), contact from their record."""
+    from chinhquyenso.identity.population import get_registry
+
     account = getattr(user, "citizen_account", None)
     citizen = getattr(account, "citizen", None)
     if citizen is None:
         return {}
-    return {"applicant_name": citizen.full_name, "applicant_id_number": citizen.id_number,
-            "applicant_phone": citizen.phone, "applicant_email": citizen.email,
-            "applicant_address": citizen.address}
+    person = get_registry().lookup(citizen.id_number)
+    return {"applicant_name": person.full_name if person else citizen.full_name,
+            "applicant_id_number": citizen.id_number,
+            "applicant_address": (person.address if person else "") or citizen.address,
+            "applicant_phone": citizen.phone, "applicant_email": citizen.email}
 
 
 def _applicant_from_registry(request, id_number: str) -> dict:

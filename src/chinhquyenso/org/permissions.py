@@ -38,6 +38,11 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "documents.register": frozenset({Role.CLERK}),
     "documents.sign": frozenset({Role.LEADER}),
     "community.record": frozenset({Role.COMMUNITY_MEMBER}),
+    # Citizens' records: the list shows numbers masked; the full record is for those who
+    # handle dossiers, and every full view is audited with its purpose.
+    "citizens.view": frozenset({Role.COUNTER_OFFICER, Role.SPECIALIST, Role.LEADER, Role.UNIT_ADMIN,
+                                Role.AUDITOR}),
+    "citizens.view_full": frozenset({Role.COUNTER_OFFICER, Role.SPECIALIST}),
 }
 
 

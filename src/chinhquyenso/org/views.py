@@ -35,6 +35,7 @@ def workspace(request):
         "can_view_officials": can(request.user, "officials.view"),
         "can_view_dossiers": can(request.user, "dossiers.view"),
         "can_manage_security": can(request.user, "security.manage"),
+        "can_view_citizens": can(request.user, "citizens.view"),
     })
 
 
