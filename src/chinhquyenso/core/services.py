@@ -70,26 +70,29 @@ def record_audit(
     return entry
 
 
-def queue_email(*, to: str, subject: str, body: str, actor=None) -> OutgoingEmail:
-    """Store an e-mail and hand it to the background worker once the transaction commits."""
+def queue_email(*, to: str, subject: str, body: str, actor=None, audit: bool = True) -> OutgoingEmail:
+    """Store an e-mail and hand it to the background worker once the transaction commits.
+    `audit=False` when the caller's own audit entry already records the notification."""
     from .tasks import send_email
 
     with transaction.atomic():
         email = OutgoingEmail.objects.create(to=to, subject=subject, body=body)
-        record_audit(actor=actor, action="email.queued", obj=email,
-                     after={"subject": subject})
+        if audit:
+            record_audit(actor=actor, action="email.queued", obj=email, after={"subject": subject})
         transaction.on_commit(lambda: send_email.enqueue(email_id=email.pk))
     return email
 
 
-def queue_sms(*, to: str, text: str, actor=None) -> OutgoingSms:
-    """Store a text message and hand it to the background worker once the transaction commits."""
+def queue_sms(*, to: str, text: str, actor=None, audit: bool = True) -> OutgoingSms:
+    """Store a text message and hand it to the background worker once the transaction commits.
+    `audit=False` when the caller's own audit entry already records the notification."""
     from .masking import mask_phone
     from .tasks import send_sms
 
     with transaction.atomic():
         sms = OutgoingSms.objects.create(to=to, text=text[:480])
-        record_audit(actor=actor, action="sms.queued", obj=sms, object_repr=f"SMS {mask_phone(to)}")
+        if audit:
+            record_audit(actor=actor, action="sms.queued", obj=sms, object_repr=f"SMS {mask_phone(to)}")
         transaction.on_commit(lambda: send_sms.enqueue(sms_id=sms.pk))
     return sms
 

@@ -186,9 +186,7 @@ def perform(request, code: str, action: str, body: ActionIn):
         handler = ACTIONS[action]
     except KeyError as exc:
         raise HttpError(404, f"Unknown action {action}") from exc
-    dossier = handler(dossier, request.user, body)
-    dossier.refresh_from_db()
-    return dossier_out(dossier)
+    return dossier_out(handler(dossier, request.user, body))
 
 
 class TimelineOut(Schema):

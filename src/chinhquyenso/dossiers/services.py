@@ -8,6 +8,7 @@ one the actor may not perform raises PermissionDenied (HTTP 403).
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -55,7 +56,7 @@ class TransitionNotAllowed(Exception):
 
 def _lock(dossier_id: int) -> Dossier:
     return (Dossier.objects.select_for_update(of=("self",))
-            .select_related("procedure", "agency", "agency__unit", "current_step")
+            .select_related("procedure", "agency", "agency__unit__parent__parent", "current_step")
             .get(pk=dossier_id))
 
 
@@ -125,10 +126,11 @@ def _resume(dossier: Dossier, at: datetime, calendar) -> None:
 
 def _notify(dossier: Dossier, subject: str, body: str) -> None:
     """Tell the citizen by e-mail and SMS; both are sent by background tasks after commit."""
+    # The transition's own audit entry stands for the notification (one entry, not three).
     if dossier.applicant_email:
-        queue_email(to=dossier.applicant_email, subject=subject, body=body)
+        queue_email(to=dossier.applicant_email, subject=subject, body=body, audit=False)
     if dossier.applicant_phone:
-        queue_sms(to=dossier.applicant_phone, text=f"{subject}. {tracking_url(dossier)}")
+        queue_sms(to=dossier.applicant_phone, text=f"{subject}. {tracking_url(dossier)}", audit=False)
 
 
 def tracking_url(dossier: Dossier) -> str:
@@ -199,8 +201,10 @@ def submit_dossier(*, procedure: Procedure, agency: Agency, submitted_by, applic
         raise ValidationError({"files": [_("Attach: %(name)s.") % {"name": name} for name in missing]})
 
     with transaction.atomic():
+        # The code's sequence number is taken last, so the counter row stays locked only
+        # for the end of the transaction, not while the files are written.
         dossier = Dossier.objects.create(
-            code=next_dossier_code(agency=agency, procedure=procedure, moment=at),
+            code=f"~{uuid.uuid4().hex}",
             procedure=procedure, agency=agency, channel=channel, state=State.SUBMITTED,
             owner=owner if getattr(owner, "is_authenticated", False) else None,
             applicant_name=applicant["name"].strip(),
@@ -212,14 +216,16 @@ def submit_dossier(*, procedure: Procedure, agency: Agency, submitted_by, applic
             assistance_consent=bool(citizen_consent and assisted_by),
             uses_population_data=population_data_used, submitted_at=at)
         components = {c.pk: c for c in procedure.components.all()}
+        stored = 0
         for component_id, uploads in files.items():
             for upload in uploads:
                 store_dossier_file(dossier=dossier, uploaded_file=upload, kind=DossierFile.Kind.COMPONENT,
                                    component=components.get(int(component_id)),
                                    uploaded_by=submitted_by)
-        if dossier.files.exists():
-            dossier.components_digitised = True
-            dossier.save(update_fields=["components_digitised"])
+                stored += 1
+        dossier.code = next_dossier_code(agency=agency, procedure=procedure, moment=at)
+        dossier.components_digitised = stored > 0
+        dossier.save(update_fields=["code", "components_digitised"])
         _record(dossier, actor=submitted_by, action="submit", from_state="", at=at,
                 extra={"channel": channel, "assisted": assisted_by is not None})
         _notify(dossier, _("Dossier %(code)s submitted") % {"code": dossier.code},

@@ -58,7 +58,7 @@ def _assignments(user) -> list[RoleAssignment]:
             cached = []
         else:
             cached = list(
-                RoleAssignment.objects.filter(official__user=user).select_related("unit")
+                RoleAssignment.objects.filter(official__user=user).select_related("unit__parent__parent")
             )
         user._cqs_role_cache = cached
     return cached
