@@ -125,3 +125,30 @@ def test_openapi_documents_the_error_responses(client):
     spec = client.get("/api/v1/openapi.json").json()
     action = spec["paths"]["/api/v1/dossiers/{code}/actions/{action}"]["post"]["responses"]
     assert {"200", "400", "403", "404", "409"} <= set(action)
+
+
+def test_result_and_supplement_files_through_the_api(client, birth, submit, counter, specialist, leader,
+                                                      citizen):
+    import hashlib
+
+    dossier = submit(birth)
+    client.force_login(counter)
+    act(client, dossier.code, "receive")
+    act(client, dossier.code, "assign", assignee=specialist.username)
+    client.force_login(specialist)
+    act(client, dossier.code, "start")
+    act(client, dossier.code, "request_supplement", reason="Bổ sung bản sao giấy tờ")
+    client.force_login(citizen)
+    response = client.post(f"/api/v1/dossiers/{dossier.code}/supplement",
+                           {"files": [pdf_upload("ban-sao.pdf")], "note": "Đã bổ sung"})
+    assert response.status_code == 200 and response.json()["state"] == State.PROCESSING
+    client.force_login(specialist)
+    content = b"%PDF-1.7 giay khai sinh"
+    response = client.post(f"/api/v1/dossiers/{dossier.code}/result",
+                           {"file": pdf_upload("giay-khai-sinh.pdf", content)})
+    assert response.status_code == 201
+    assert response.json()["sha256"] == hashlib.sha256(content).hexdigest()
+    assert client.post(f"/api/v1/dossiers/{dossier.code}/result", {}).status_code == 400
+    assert act(client, dossier.code, "forward").json()["state"] == State.AWAITING_SIGNATURE
+    client.force_login(leader)
+    assert act(client, dossier.code, "forward").json()["state"] == State.DONE

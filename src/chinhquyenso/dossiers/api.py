@@ -189,6 +189,34 @@ def perform(request, code: str, action: str, body: ActionIn):
     return dossier_out(handler(dossier, request.user, body))
 
 
+class FileOut(Schema):
+    id: int
+    kind: str
+    original_name: str
+    size: int
+    sha256: str
+
+
+@router.post("dossiers/{code}/result", response={201: FileOut, **ERRORS}, auth=django_auth,
+             summary="Attach the result file (multipart field `file`)")
+def attach_result(request, code: str):
+    dossier = _visible(request, code)
+    upload = request.FILES.get("file")
+    if upload is None:
+        return Status(400, {"detail": _("Choose the result file.")})
+    return Status(201, services.attach_result(dossier_id=dossier.pk, actor=request.user, uploaded_file=upload))
+
+
+@router.post("dossiers/{code}/supplement", response={200: DossierOut, **ERRORS}, auth=django_auth,
+             summary="Add the requested documents (multipart fields `files`, optional `note`)")
+def supplement(request, code: str):
+    dossier = _visible(request, code)
+    dossier = services.supplement_dossier(dossier_id=dossier.pk, actor=request.user,
+                                          files=request.FILES.getlist("files"),
+                                          note=request.POST.get("note", ""))
+    return dossier_out(dossier)
+
+
 class TimelineOut(Schema):
     status: str
     at: datetime
