@@ -18,10 +18,9 @@ For each database in turn (a fresh SQLite file, then a fresh PostgreSQL database
    a subprocess without HTTP, one lifecycle per step with query counts and DB time
    (`--profile` adds a cProfile of those steps).
 
-`attach_result` is not an API action (see dossiers/api.py): that step goes through the
-page endpoint POST /dich-vu-cong/ho-so/<code>/thao-tac/attach_result/ (multipart,
-answers 302; a failure shows only as an error message in the `messages` cookie, which
-the script decodes). The redirect is not followed.
+The result file goes through POST /api/v1/dossiers/<code>/result (multipart).
+Dossiers are submitted by the counter officer (assisted, at the counter): an online
+submission needs the citizen's e-ID login through the identity provider.
 
 Only 127.0.0.1 is contacted. Everything the script creates (gunicorn, the PostgreSQL
 database, the temporary directory) is removed at the end, also on Ctrl+C.
@@ -34,7 +33,6 @@ database, the temporary directory) is removed at the end, also on Ctrl+C.
 from __future__ import annotations
 
 import argparse
-import base64
 import http.client
 import json
 import os
@@ -50,7 +48,6 @@ import tempfile
 import threading
 import time
 import uuid
-import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -66,7 +63,7 @@ AGENCY = "000.00.21.H62"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 KINDS = [
-    "submit", "receive", "assign", "start", "attach_result(page)", "forward(specialist)",
+    "submit", "receive", "assign", "start", "attach_result", "forward(specialist)",
     "forward(leader,sign)", "return_result", "track(public)",
 ]
 
@@ -210,14 +207,14 @@ def lifecycle(i):
             "file_2": SimpleUploadedFile("giay-chung-sinh.pdf", PDF, "application/pdf")}
     if cfg["contact"]:
         data.update(applicant_phone="0912340000", applicant_email="huong@example.vn")
-    r = step("submit", lambda: clients["citizen"].post("/api/v1/dossiers", data), 201)
+    r = step("submit", lambda: clients["counter"].post("/api/v1/dossiers", data), 201)
     code = r.json()["code"]
     step("receive", lambda: act("counter", code, "receive"), 200)
     step("assign", lambda: act("counter", code, "assign", {"assignee": "bench_specialist"}), 200)
     step("start", lambda: act("specialist", code, "start"), 200)
-    step("attach_result(page)", lambda: clients["specialist"].post(
-        f"/dich-vu-cong/ho-so/{code}/thao-tac/attach_result/",
-        {"file": SimpleUploadedFile("ket-qua.pdf", PDF, "application/pdf")}), 302)
+    step("attach_result", lambda: clients["specialist"].post(
+        f"/api/v1/dossiers/{code}/result",
+        {"file": SimpleUploadedFile("ket-qua.pdf", PDF, "application/pdf")}), 201)
     step("forward(specialist)", lambda: act("specialist", code, "forward"), 200)
     step("forward(leader,sign)", lambda: act("leader", code, "forward"), 200)
     step("return_result", lambda: act("counter", code, "return_result"), 200)
@@ -276,7 +273,7 @@ if profiler:
     AREAS = [
         ("all requests (handler)", "core/handlers/base.py", "_get_response"),
         ("ninja operation (API views)", "ninja/operation.py", "run"),
-        ("page view act (attach_result)", "dossiers/views.py", "act"),
+        ("attach_result (API)", "dossiers/api.py", "attach_result"),
         ("session load (middleware)", "sessions/backends/db.py", "load"),
         ("session save (every request)", "sessions/middleware.py", "process_response"),
         ("auth: user from session", "contrib/auth/__init__.py", "get_user"),
@@ -465,26 +462,6 @@ def readable(body: bytes) -> str:
     return " ".join(text.split())[:300]
 
 
-def page_errors(headers) -> list[str]:
-    """Error messages (level 40) that a page action left in Django's `messages` cookie."""
-    for name, value in headers:
-        if name.lower() != "set-cookie" or not value.startswith("messages="):
-            continue
-        raw = value.split(";", 1)[0][len("messages="):].strip('"')
-        payload = raw.split(":", 1)[0]
-        compressed = payload.startswith(".")
-        payload = payload.lstrip(".")
-        try:
-            data = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
-            if compressed:
-                data = zlib.decompress(data)
-            messages = json.loads(data)
-        except (ValueError, zlib.error):
-            return [f"undecodable messages cookie {raw[:80]}"]
-        return [m[3] for m in messages if isinstance(m, list) and len(m) > 3 and m[2] >= 40]
-    return []
-
-
 def login(port: int, username: str) -> Jar:
     jar, conn = Jar(), Conn(port)
     try:
@@ -573,8 +550,6 @@ class Client(threading.Thread):
         problem = ""
         if status != expect:
             problem = readable(data) or f"HTTP {status}, empty body"
-        elif kind == "attach_result(page)":
-            problem = " | ".join(page_errors(resp_headers))
         self.records.append((kind, t0, t1, not problem))
         if problem:
             self.errors.append((kind, status, problem))
@@ -604,8 +579,8 @@ class Client(threading.Thread):
         act("assign", "counter", "assign", {"assignee": "bench_specialist"})
         act("start", "specialist", "start")
         body, ctype = multipart([], [("file", "ket-qua.pdf", PDF)])
-        self.call("attach_result(page)", "POST", f"/dich-vu-cong/ho-so/{q}/thao-tac/attach_result/",
-                  "specialist", body, ctype, expect=302)
+        self.call("attach_result", "POST", f"/api/v1/dossiers/{q}/result",
+                  "specialist", body, ctype, expect=201)
         act("forward(specialist)", "specialist", "forward")
         act("forward(leader,sign)", "leader", "forward")
         act("return_result", "counter", "return_result")
@@ -889,8 +864,8 @@ def server_times(log: Path, start: int, end: int) -> dict[str, dict]:
         if len(parts) != 4 or not parts[3].isdigit():
             continue
         method, path, _status, micros = parts
-        if "/thao-tac/attach_result/" in path:
-            kind = "attach_result(page)"
+        if path.endswith("/result"):
+            kind = "attach_result"
         elif "/actions/" in path:
             kind = path.rsplit("/", 1)[1]
             kind = "forward(both)" if kind == "forward" else kind
@@ -1185,8 +1160,6 @@ def print_summary(results: list[dict], args) -> None:
     elif any(r["db"] == "postgres" and r["load"]["errors"] for r in results):
         print("  PostgreSQL errors: if they are 'FOR UPDATE cannot be applied to the nullable side of an "
               "outer join', every transition fails there; --pg-lock-workaround measures past it.")
-    print("  note: attach_result goes through the page endpoint (not in the API), answers 302; "
-          "its redirect is not followed.")
 
 
 def code_version() -> str:
