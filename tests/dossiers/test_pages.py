@@ -187,3 +187,27 @@ def test_work_queues_count_and_filter(client, birth, household, submit, counter,
 def test_citizens_have_no_work_queue(client, citizen):
     client.force_login(citizen)
     assert client.get("/can-bo/ho-so/").status_code == 403
+
+
+def test_declaration_fields_about_the_applicant_prefill_from_population_data(client, counter, ward_pc):
+    import copy
+    from datetime import date
+
+    from chinhquyenso.identity.idnumbers import FEMALE
+    from chinhquyenso.identity.services import register_citizen
+    from chinhquyenso.procedures.services import save_procedure
+    from tests.procedures.conftest import BIRTH
+
+    spec = copy.deepcopy(BIRTH)
+    spec.update(code="2.000635", name="Cấp bản sao trích lục hộ tịch", form=[
+        {"key": "requester_full_name", "label": "Họ tên người yêu cầu", "type": "text", "required": True},
+        {"key": "requester_birth_date", "label": "Ngày sinh người yêu cầu", "type": "date", "required": True},
+        {"key": "copies", "label": "Số bản sao", "type": "number", "required": True}])
+    procedure = save_procedure(**spec)
+    register_citizen(id_number="026301005678", full_name="Nguyễn Thị Hương", birth_date=date(2001, 3, 4),
+                     sex=FEMALE, eid_level=2)
+    client.force_login(counter)
+    html = client.get(f"/dich-vu-cong/thu-tuc/{procedure.code}/nop/", {"id_number": "026301005678"}).content.decode()
+    assert 'name="answer-requester_full_name" value="Nguyễn Thị Hương"' in html
+    assert 'name="answer-requester_birth_date" value="04/03/2001"' in html
+    assert 'name="answer-copies"' in html and 'name="answer-copies" value' not in html

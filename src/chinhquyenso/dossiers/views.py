@@ -54,8 +54,27 @@ def _applicant_from_citizen(user) -> dict:
     person = get_registry().lookup(citizen.id_number)
     return {"applicant_name": person.full_name if person else citizen.full_name,
             "applicant_id_number": citizen.id_number,
+            "applicant_birth_date": (person.birth_date if person else citizen.birth_date).strftime("%d/%m/%Y"),
             "applicant_address": (person.address if person else "") or citizen.address,
             "applicant_phone": citizen.phone, "applicant_email": citizen.email}
+
+
+SELF_PREFIXES = ("", "applicant_", "requester_", "owner_", "holder_")
+
+
+def _answers_from_population(spec: list[dict], values: dict) -> dict:
+    """Declaration fields about the applicant themself (their name, date of birth,
+    address) filled from the population data, in the form's own format."""
+    known = {"full_name": values.get("applicant_name", ""),
+             "birth_date": values.get("applicant_birth_date", ""),
+             "address": values.get("applicant_address", "")}
+    initial = {}
+    for field in spec:
+        for prefix in SELF_PREFIXES:
+            for name, value in known.items():
+                if value and field["key"] == f"{prefix}{name}":
+                    initial[field["key"]] = value
+    return initial
 
 
 def _applicant_from_registry(request, id_number: str) -> dict:
@@ -76,6 +95,7 @@ def _applicant_from_registry(request, id_number: str) -> dict:
     if citizen is not None:
         record_full_view(viewer=request.user, citizen=citizen, purpose="Tiếp nhận hồ sơ tại bộ phận một cửa")
     return {"applicant_name": person.full_name, "applicant_id_number": number,
+            "applicant_birth_date": person.birth_date.strftime("%d/%m/%Y"),
             "applicant_address": getattr(person, "address", ""), "population_data": "1"}
 
 
@@ -104,7 +124,8 @@ def submit(request, code: str):
         values = _applicant_from_registry(request, request.GET["id_number"])
     else:
         values = own
-    answers_form = AnswersForm(request.POST or None, prefix="answer")
+    answers_form = AnswersForm(request.POST or None, prefix="answer",
+                               initial=_answers_from_population(procedure.form, values))
     if request.method == "POST":
         agency = next((a for a in agencies if str(a.pk) == request.POST.get("agency")), None)
         files = {c.pk: request.FILES.getlist(f"file_{c.pk}") for c in procedure.components.all()}
