@@ -73,6 +73,9 @@ class Command(BaseCommand):
             [sys.executable, "-m", "gunicorn", "chinhquyenso.wsgi:application",
              "--bind", f"{host}:{port}", "--workers", str(web_workers), "--threads", "4",
              "--worker-class", "gthread", "--timeout", "120", "--access-logfile", "-",
+             # path without the query string: searches by identification number must
+             # not end up in the access log
+             "--access-logformat", '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
              "--log-level", "warning"],
             env=env))
         self.wait_until_ready(host, port, processes)

@@ -1,0 +1,52 @@
+"""The run command serves the site, and its access log never records query strings
+(officials search residents by identification number)."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.skipif(os.environ.get("DATABASE_URL", "").startswith("postgres"),
+                    reason="runs its own SQLite database; once is enough")
+def test_serve_starts_and_keeps_identification_numbers_out_of_the_access_log(tmp_path):
+    port = free_port()
+    env = {**os.environ, "CQS_VAR_DIR": str(tmp_path), "SECRET_KEY": "test-serve", "DEBUG": "0",
+           "DATABASE_URL": ""}
+    proc = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "serve", "--no-worker",
+                             "--web-workers", "1", "--port", str(port)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)  # noqa: S310
+                break
+            except OSError:
+                time.sleep(0.5)
+        home = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5)  # noqa: S310
+        assert "Chính quyền số" in home.read().decode()
+        tracked = urllib.request.urlopen(  # noqa: S310
+            f"http://127.0.0.1:{port}/dich-vu-cong/tra-cuu/?code=X&id4=5678&q=026301005678", timeout=5)
+        assert tracked.status == 200
+        time.sleep(0.5)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        output, _ = proc.communicate(timeout=30)
+    assert "GET /dich-vu-cong/tra-cuu/" in output
+    assert "026301005678" not in output and "id4=" not in output
