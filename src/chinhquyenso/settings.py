@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "chinhquyenso.procedures",
     "chinhquyenso.dossiers",
     "chinhquyenso.identity",
+    "chinhquyenso.community",
     "chinhquyenso.demo",
     # Citizens' login: OpenID Connect relying party, and the development identity
     # provider (always installed so every environment has the same tables; served

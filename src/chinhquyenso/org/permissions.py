@@ -38,6 +38,9 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "documents.register": frozenset({Role.CLERK}),
     "documents.sign": frozenset({Role.LEADER}),
     "community.record": frozenset({Role.COMMUNITY_MEMBER}),
+    "community.confirm": frozenset({Role.UNIT_ADMIN, Role.LEADER}),
+    "community.manage": frozenset({Role.UNIT_ADMIN}),
+    "community.view": frozenset({Role.UNIT_ADMIN, Role.LEADER, Role.COMMUNITY_MEMBER, Role.AUDITOR}),
     # Citizens' records: the list shows numbers masked; the full record is for those who
     # handle dossiers, and every full view is audited with its purpose.
     "citizens.view": frozenset({Role.COUNTER_OFFICER, Role.SPECIALIST, Role.LEADER, Role.UNIT_ADMIN,
