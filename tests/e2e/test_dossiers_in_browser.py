@@ -241,3 +241,20 @@ def test_dossier_is_processed_signed_returned_and_rated(person, birth, submit, c
     dossier.refresh_from_db()
     assert dossier.rating.satisfied is True
     assert dossier.rating.comment == "Cán bộ hướng dẫn tận tình."
+
+
+def test_officials_pages_work_on_a_phone(person, birth, submit, counter):
+    """A counter officer handles the queue and a dossier from a 360-pixel phone."""
+    dossier = submit(birth)
+    page = person(phone=True)
+    log_in(page, counter.username, PASSWORD)
+    page.goto("/can-bo/ho-so/?queue=to_receive")
+    assert fits_the_phone(page)
+    page.get_by_role("link", name=dossier.code).click()
+    page.wait_for_url(f"**/dich-vu-cong/ho-so/{dossier.code}/")
+    assert fits_the_phone(page)
+    act(page, "Tiếp nhận")
+    assert state_shown(page) == "Đã tiếp nhận"
+    assert fits_the_phone(page)
+    page.goto("/can-bo/")
+    assert fits_the_phone(page)
