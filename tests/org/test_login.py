@@ -83,3 +83,19 @@ def test_sessions_end_after_inactivity(client, official_with_role, ward, setting
     time.sleep(1.5)
     response = client.get("/can-bo/")
     assert response.status_code == 302 and "/dang-nhap/" in response["Location"]
+
+
+def test_an_active_session_is_kept_alive_without_a_write_per_request(client, official_with_role, ward,
+                                                                     settings):
+    from django.contrib.sessions.models import Session
+
+    settings.SESSION_COOKIE_AGE = 3
+    official = official_with_role(Role.COUNTER_OFFICER, ward)
+    client.force_login(official.user)
+    key = client.session.session_key
+    first_expiry = Session.objects.get(session_key=key).expire_date
+    assert client.get("/can-bo/").status_code == 200
+    touched = Session.objects.get(session_key=key).expire_date
+    assert touched >= first_expiry  # touched once (it had never been)
+    assert client.get("/can-bo/").status_code == 200
+    assert Session.objects.get(session_key=key).expire_date == touched  # not rewritten again

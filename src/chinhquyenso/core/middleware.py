@@ -16,3 +16,27 @@ class ChosenLanguageMiddleware(LocaleMiddleware):
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class SessionActivityMiddleware:
+    """Keeps a session alive while it is used, without rewriting it on every request.
+
+    Sessions end after SESSION_COOKIE_AGE seconds without activity. Saving the session
+    on every request (SESSION_SAVE_EVERY_REQUEST) costs a database write per request;
+    instead the session is touched at most once a minute, so the idle timeout holds to
+    within a minute."""
+
+    TOUCH_EVERY = 60
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        import time
+
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key and getattr(request.user, "is_authenticated", False):
+            now = int(time.time())
+            if now - int(session.get("_touched", 0)) >= self.TOUCH_EVERY:
+                session["_touched"] = now
+        return self.get_response(request)
