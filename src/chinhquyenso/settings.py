@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "chinhquyenso.dossiers",
     "chinhquyenso.identity",
     "chinhquyenso.community",
+    "chinhquyenso.documents",
     "chinhquyenso.demo",
     # Citizens' login: OpenID Connect relying party, and the development identity
     # provider (always installed so every environment has the same tables; served
