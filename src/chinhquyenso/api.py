@@ -8,7 +8,9 @@ from ninja import NinjaAPI, Schema
 from ninja.security import django_auth
 
 from chinhquyenso import __version__
+from chinhquyenso.community.api import router as community_router
 from chinhquyenso.core.api import router as core_router
+from chinhquyenso.documents.errors import TransitionNotAllowed as DocumentTransitionNotAllowed
 from chinhquyenso.dossiers.api import router as dossiers_router
 from chinhquyenso.dossiers.services import TransitionNotAllowed
 from chinhquyenso.org.api import router as org_router
@@ -44,6 +46,7 @@ def permission_denied(request, exc):
 
 
 @api.exception_handler(TransitionNotAllowed)
+@api.exception_handler(DocumentTransitionNotAllowed)
 def transition_not_allowed(request, exc):
     return api.create_response(request, {"detail": str(exc)}, status=409)
 
@@ -62,4 +65,5 @@ api.add_router("/", core_router)
 api.add_router("/org/", org_router)
 api.add_router("/", procedures_router)
 api.add_router("/", dossiers_router)
+api.add_router("/", community_router)
 __all__ = ["api", "django_auth"]

@@ -28,6 +28,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     # The development identity provider: mounted only when DEVIDP_ENABLED (never in production).
     *([path("devidp/", include("chinhquyenso.devidp.urls"))] if settings.DEVIDP_ENABLED else []),
+    path("cong-dong/", include("chinhquyenso.community.urls")),
     path("<slug:slug>/", core_views.area, name="area"),
 ]
 

@@ -49,6 +49,7 @@ def demo(settings):
     not what these tests are about)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     call_command("load_demo", "--without-current-units", "--without-dossiers", "--population", "0",
+                 "--without-teams",
                  stdout=StringIO())
 
 
@@ -255,6 +256,7 @@ def test_load_demo_without_dossiers_skips_them(settings):
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     call_command("load_demo", "--without-current-units", "--without-dossiers", "--population", "0",
+                 "--without-teams",
                  stdout=StringIO())
     assert Procedure.objects.exists()
     assert not Dossier.objects.exists()
@@ -265,6 +267,7 @@ def test_load_demo_loads_dossiers_after_the_procedures(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     out = StringIO()
     call_command("load_demo", "--without-current-units", "--dossiers", "120", "--population", "0",
+                 "--without-teams",
                  stdout=out)
     assert Dossier.objects.count() == 120
     assert "Hồ sơ mẫu: 120 hồ sơ" in out.getvalue()
@@ -313,6 +316,7 @@ def test_load_demo_loads_residents_of_the_city():
     from chinhquyenso.identity.models import Citizen
 
     call_command("load_demo", "--without-current-units", "--without-dossiers", "--population", "400",
+                 "--without-teams",
                  stdout=StringIO())
     assert Citizen.objects.count() == 400
     wards = set(Citizen.objects.values_list("ward__parent__code", flat=True))

@@ -88,6 +88,7 @@ def test_demo_data_holds_the_seed_city():
     from django.core.management import call_command
 
     call_command("load_demo", "--without-current-units", "--without-dossiers", "--population", "0",
+                 "--without-teams",
                  verbosity=0)
     city = AdministrativeUnit.objects.get(code="243")
     assert city.name == "Thành phố Vĩnh Yên" and city.parent.code == "26"

@@ -72,6 +72,7 @@ def test_demo_catalogue_holds_real_procedures_of_wards_and_the_city(client):
     from chinhquyenso.procedures.models import Procedure
 
     call_command("load_demo", "--without-current-units", "--without-dossiers", "--population", "0",
+                 "--without-teams",
                  verbosity=0)
     assert Procedure.objects.count() >= 30
     assert set(Procedure.objects.values_list("level", flat=True)) == {"city", "ward"}

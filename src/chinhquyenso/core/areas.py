@@ -25,7 +25,8 @@ AREAS: tuple[Area, ...] = (
     Area("dinh-danh", _("Electronic identification"),
          _("Citizen login with the national e-ID and reuse of population data (Project 06).")),
     Area("cong-dong", _("Community digital teams"),
-         _("Community digital technology teams, their members and their work in the field.")),
+         _("Community digital technology teams, their members and their work in the field."),
+         built=True),
     Area("chi-so", _("Indicators and plans"),
          _("Digital transformation indicators, targets, plans and the public dashboard.")),
 )

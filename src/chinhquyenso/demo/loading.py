@@ -1,5 +1,6 @@
 """Loads the demo data set through the apps' services (so the audit log records it),
-then twelve months of dossiers in bulk (demo.dossiers)."""
+then twelve months of dossiers in bulk (demo.dossiers), the residents, and the
+community digital technology teams with a year of their activities (community.demo)."""
 
 from __future__ import annotations
 
@@ -27,9 +28,13 @@ def database_is_empty() -> bool:
 
 def load_demo(*, progress: Progress = lambda message: None, import_today: bool = True,
               dossier_count: int = 0, dossier_progress: DossierProgress | None = None,
-              population: int = 0, population_progress=None) -> dict:
+              population: int = 0, population_progress=None, teams: bool = False,
+              teams_progress: DossierProgress | None = None) -> dict:
     """Load the seed's city; then, when dossier_count is positive, that many dossiers of
-    the last twelve months (demo.dossiers.generate, default seed)."""
+    the last twelve months (demo.dossiers.generate, default seed); `population`
+    residents; with `teams`, one community team per residential group with its members
+    and a year of activities (community.demo.generate, after the dossiers so the assisted
+    ones become activities)."""
     with transaction.atomic():
         progress("Đơn vị hành chính: tỉnh Vĩnh Phúc, thành phố Vĩnh Yên, 9 phường/xã")
         province = org.create_unit(**city.PROVINCE)
@@ -101,6 +106,14 @@ def load_demo(*, progress: Progress = lambda message: None, import_today: bool =
         citizens = generate_population(count=population, groups=groups,
                                        progress=population_progress or (lambda done, total: None))
 
+    community = None
+    if teams:
+        from chinhquyenso.community import demo as community_demo
+
+        progress("Tổ công nghệ số cộng đồng: một tổ mỗi tổ dân phố/thôn, thành viên, "
+                 "tập huấn và hoạt động 12 tháng")
+        community = community_demo.generate(progress=teams_progress)
+
     imported = {"created": 0, "updated": 0}
     if import_today:
         progress("Danh mục đơn vị hành chính hiện hành (từ 01/07/2025)")
@@ -108,7 +121,7 @@ def load_demo(*, progress: Progress = lambda message: None, import_today: bool =
     return {"wards": len(wards), "groups": group_count, "agencies": len(agencies),
             "officials": len(city.OFFICIALS) + len(city.WARD_OFFICIALS),
             "procedures": procedures, "current_units": imported["created"],
-            "dossiers": generated, "citizens": citizens}
+            "dossiers": generated, "citizens": citizens, "teams": community}
 
 
 def _create_official(*, username: str, password_hash: str, full_name: str, title: str,

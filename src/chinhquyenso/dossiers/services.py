@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from chinhquyenso.community.services import link_assisted_dossier
 from chinhquyenso.core.services import queue_email, queue_sms, record_audit
 from chinhquyenso.org.models import Agency, AgencyKind, Role, UnitLevel
 from chinhquyenso.org.permissions import can, require
@@ -231,6 +232,7 @@ def submit_dossier(*, procedure: Procedure, agency: Agency, submitted_by, applic
         _notify(dossier, _("Dossier %(code)s submitted") % {"code": dossier.code},
                 _("Your dossier %(code)s for “%(procedure)s” has been submitted to %(agency)s.")
                 % {"code": dossier.code, "procedure": procedure.name, "agency": agency.name})
+        link_assisted_dossier(dossier)
     return dossier
 
 

@@ -37,6 +37,14 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "dossiers.apologise": frozenset({Role.COUNTER_OFFICER, Role.LEADER}),
     "documents.register": frozenset({Role.CLERK}),
     "documents.sign": frozenset({Role.LEADER}),
+    # Official documents: drafting, review by the head of the drafting unit, recall of an
+    # issued document, assignment of an incoming one and its processing by the lead unit.
+    # Numbering, issuing and registering incoming documents are "documents.register".
+    "documents.draft": frozenset({Role.SPECIALIST, Role.LEADER}),
+    "documents.review": frozenset({Role.LEADER}),
+    "documents.recall": frozenset({Role.LEADER}),
+    "documents.assign": frozenset({Role.LEADER}),
+    "documents.process": frozenset({Role.SPECIALIST, Role.LEADER}),
     "community.record": frozenset({Role.COMMUNITY_MEMBER}),
     "community.confirm": frozenset({Role.UNIT_ADMIN, Role.LEADER}),
     "community.manage": frozenset({Role.UNIT_ADMIN}),

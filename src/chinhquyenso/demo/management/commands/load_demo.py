@@ -24,9 +24,12 @@ class Command(BaseCommand):
 
         parser.add_argument("--population", type=int, default=150_000, metavar="COUNT",
                             help="Number of demo residents (default 150000; 0 for none).")
+        parser.add_argument("--without-teams", action="store_true",
+                            help="Do not generate the community digital technology teams "
+                                 "and their activities.")
 
     def handle(self, *args, if_empty=False, without_current_units=False, without_dossiers=False,
-               verbosity=1, **options):
+               without_teams=False, verbosity=1, **options):
         count = 0 if without_dossiers else options.get("dossiers", dossiers.DEFAULT_COUNT)
         if count < 0:
             raise CommandError("--dossiers phải là số dương (must be positive).")
@@ -43,6 +46,9 @@ class Command(BaseCommand):
                            if verbosity else None,
                            population=max(0, options.get("population", 150_000)),
                            population_progress=dossiers.text_progress_bar(self.stdout)
+                           if verbosity else None,
+                           teams=not without_teams,
+                           teams_progress=dossiers.text_progress_bar(self.stdout)
                            if verbosity else None)
         self.stdout.write(self.style.SUCCESS(
             f"Đã nạp: {counts['wards']} phường/xã, {counts['groups']} tổ dân phố/thôn, "
@@ -52,6 +58,8 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Cư dân mẫu: {counts['citizens']}"))
         if counts["dossiers"] is not None:
             self.stdout.write(self.style.SUCCESS(f"Hồ sơ mẫu: {counts['dossiers'].summary()}"))
+        if counts["teams"] is not None:
+            self.stdout.write(self.style.SUCCESS(f"Tổ công nghệ số: {counts['teams'].summary()}"))
         print_demo_accounts(self.stdout)
 
 
