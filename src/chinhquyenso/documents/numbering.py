@@ -12,8 +12,9 @@ the "own series per legal normative type" the law asks for.
 
 from __future__ import annotations
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 
+from chinhquyenso.core.counters import next_value
 from chinhquyenso.org.models import Agency
 
 from .models import Confidentiality, NumberCounter, OutgoingDocument, SeriesKind
@@ -29,18 +30,7 @@ def take_number(*, agency: Agency, year: int, series: str) -> int:
     if not connection.in_atomic_block:
         raise NumberOutsideTransaction("take_number() must be called inside transaction.atomic()")
     SeriesKind(series)  # refuses an unknown series with ValueError
-    lookup = {"agency": agency, "year": year, "series": series}
-    counter = NumberCounter.objects.select_for_update().filter(**lookup).first()
-    if counter is None:
-        try:
-            with transaction.atomic():
-                NumberCounter.objects.create(**lookup, last_number=0)
-        except IntegrityError:  # another transaction created it first
-            pass
-        counter = NumberCounter.objects.select_for_update().get(**lookup)
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return counter.last_number
+    return next_value(NumberCounter, field="last_number", agency=agency, year=year, series=series)
 
 
 def series_for(document: OutgoingDocument) -> str:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from chinhquyenso.core.counters import next_value
 from chinhquyenso.org.models import Agency
 from chinhquyenso.procedures.models import CounterReset, CounterScope, Procedure
 
@@ -18,18 +18,7 @@ from .models import DossierCounter
 def take_number(key: str) -> int:
     """The next number for `key`; call inside the transaction that uses it, so a
     rolled-back submission gives its number back."""
-    counter = DossierCounter.objects.select_for_update().filter(key=key).first()
-    if counter is None:
-        try:
-            with transaction.atomic():
-                counter = DossierCounter.objects.create(key=key, value=0)
-        except IntegrityError:  # another transaction created it first
-            counter = DossierCounter.objects.select_for_update().get(key=key)
-        else:
-            counter = DossierCounter.objects.select_for_update().get(pk=counter.pk)
-    counter.value += 1
-    counter.save(update_fields=["value"])
-    return counter.value
+    return next_value(DossierCounter, field="value", key=key)
 
 
 def counter_key(*, agency: Agency, procedure: Procedure, moment: datetime) -> str:
