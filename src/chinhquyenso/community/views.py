@@ -78,7 +78,7 @@ def _errors_of(error: ValidationError) -> tuple[dict, list]:
 
 
 def _period(request) -> tuple[date, date]:
-    """The period of a dashboard: ?from=&to= (yyyy-mm-dd), this year by default."""
+    """The period of a dashboard: ?from=&to= (dd/mm/yyyy, or yyyy-mm-dd), this year by default."""
     today = timezone.localdate()
     start = parse_day(request.GET.get("from")) or date(today.year, 1, 1)
     end = parse_day(request.GET.get("to")) or date(today.year, 12, 31)
