@@ -13,6 +13,7 @@ from chinhquyenso.core.api import router as core_router
 from chinhquyenso.documents.errors import TransitionNotAllowed as DocumentTransitionNotAllowed
 from chinhquyenso.dossiers.api import router as dossiers_router
 from chinhquyenso.dossiers.services import TransitionNotAllowed
+from chinhquyenso.indicators.api import router as indicators_router
 from chinhquyenso.org.api import router as org_router
 from chinhquyenso.procedures.api import router as procedures_router
 
@@ -66,4 +67,5 @@ api.add_router("/org/", org_router)
 api.add_router("/", procedures_router)
 api.add_router("/", dossiers_router)
 api.add_router("/", community_router)
+api.add_router("/", indicators_router)
 __all__ = ["api", "django_auth"]

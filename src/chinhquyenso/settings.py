@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "chinhquyenso.identity",
     "chinhquyenso.community",
     "chinhquyenso.documents",
+    "chinhquyenso.indicators",
     "chinhquyenso.demo",
     # Citizens' login: OpenID Connect relying party, and the development identity
     # provider (always installed so every environment has the same tables; served

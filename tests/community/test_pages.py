@@ -198,9 +198,9 @@ def test_city_dashboard_with_period_filter(client, city, ward, team, member_user
     assert city.name in html and 'data-figure="households_reached">5<' in html
     assert 'data-figure="accounts_activated">5<' in html
     assert '<svg class="chart"' in html and "<rect" in html
-    assert f'value="{today().year}-01-01"' in html  # this year by default
+    assert f'value="01/01/{today().year}"' in html  # this year by default, as dd/mm/yyyy
     last_year = today().year - 1
-    html = client.get(f"/cong-dong/thanh-pho/?from={last_year}-01-01&to={last_year}-12-31").content.decode()
+    html = client.get(f"/cong-dong/thanh-pho/?from=01/01/{last_year}&to=31/12/{last_year}").content.decode()
     assert 'data-figure="households_reached">0<' in html
     rows = sheet_of(client.get("/cong-dong/thanh-pho/?xlsx=coverage"))
     assert rows[1][:4] == [ward.name, 3, 1, 2]
