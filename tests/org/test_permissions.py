@@ -95,3 +95,18 @@ def test_units_page_shows_the_scope_down_to_residential_groups(client, official_
     assert "Phường Tích Sơn" in html and "Tổ dân phố số 1" in html
     assert "Phường Liên Bảo" not in html
     assert "01/12/2006" in html  # dates as dd/mm/yyyy
+
+
+def test_holders_lists_the_staff_a_unit_can_call_on(official_with_role, city, ward, other_ward,
+                                                    django_assert_max_num_queries):
+    from chinhquyenso.org.permissions import holders
+
+    here = official_with_role(Role.SPECIALIST, ward).user
+    at_city = official_with_role(Role.SPECIALIST, city).user
+    official_with_role(Role.SPECIALIST, other_ward)
+    official_with_role(Role.COUNTER_OFFICER, ward)
+    official_with_role(Role.SYSTEM_ADMIN, city)
+    with django_assert_max_num_queries(3):
+        found = set(holders("dossiers.process", ward))
+    assert found == {here, at_city}
+    assert all(can(u, "dossiers.process", ward) for u in found)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from chinhquyenso.org.models import Agency, AgencyKind, UnitLevel
-from chinhquyenso.org.permissions import can
+from chinhquyenso.org.permissions import can, holders
 from chinhquyenso.org.queries import calendar_for
 from chinhquyenso.procedures.models import CompetentLevel, Procedure, ServiceLevel
 
@@ -270,10 +270,7 @@ def detail(request, code: str):
                     for spec in dossier.procedure.form],
     }
     if "assign" in offered:
-        step_role_action = "dossiers.process"
-        User = get_user_model()
-        context["assignees"] = [u for u in User.objects.filter(official__isnull=False, is_active=True)
-                                .select_related("official") if can(u, step_role_action, dossier.agency.unit)]
+        context["assignees"] = holders("dossiers.process", dossier.agency.unit)
     if "transfer" in offered:
         context["other_agencies"] = Agency.objects.filter(is_active=True).exclude(pk=dossier.agency_id)
     return render(request, "dossiers/detail.html", context)

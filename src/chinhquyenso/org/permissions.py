@@ -113,6 +113,19 @@ def scope_units(user, action: str) -> Iterable[AdministrativeUnit]:
             if a.role in allowed or a.role == Role.SYSTEM_ADMIN]
 
 
+def holders(action: str, unit: AdministrativeUnit):
+    """Active users whose own roles grant `action` for `unit` (a role held for the unit
+    or any unit above it), in one query: e.g. the specialists a dossier can be assigned
+    to. System administrators, who may do everything, are not listed as staff."""
+    from django.contrib.auth import get_user_model
+
+    chain = _unit_chain_ids(unit)
+    return (get_user_model().objects
+            .filter(is_active=True, official__roles__role__in=ACTION_ROLES[action] - {Role.SYSTEM_ADMIN},
+                    official__roles__unit__in=chain)
+            .select_related("official").distinct().order_by("official__full_name"))
+
+
 def require(user, action: str, unit: AdministrativeUnit | None = None) -> None:
     if not can(user, action, unit):
         raise PermissionDenied(_("You do not have permission to do this."))
