@@ -10,7 +10,9 @@ from ninja.security import django_auth
 from chinhquyenso import __version__
 from chinhquyenso.community.api import router as community_router
 from chinhquyenso.core.api import router as core_router
+from chinhquyenso.documents.api import router as documents_router
 from chinhquyenso.documents.errors import TransitionNotAllowed as DocumentTransitionNotAllowed
+from chinhquyenso.documents.public_api import router as documents_public_router
 from chinhquyenso.dossiers.api import router as dossiers_router
 from chinhquyenso.dossiers.services import TransitionNotAllowed
 from chinhquyenso.indicators.api import router as indicators_router
@@ -68,4 +70,6 @@ api.add_router("/", procedures_router)
 api.add_router("/", dossiers_router)
 api.add_router("/", community_router)
 api.add_router("/", indicators_router)
+api.add_router("/documents/", documents_router)
+api.add_router("/public/", documents_public_router)
 __all__ = ["api", "django_auth"]

@@ -29,6 +29,8 @@ urlpatterns = [
     # The development identity provider: mounted only when DEVIDP_ENABLED (never in production).
     *([path("devidp/", include("chinhquyenso.devidp.urls"))] if settings.DEVIDP_ENABLED else []),
     path("cong-dong/", include("chinhquyenso.community.urls")),
+    path("van-ban/", include("chinhquyenso.documents.urls")),
+    path("xac-thuc/", include("chinhquyenso.documents.public_urls")),
     path("<slug:slug>/", core_views.area, name="area"),
 ]
 
