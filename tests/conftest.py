@@ -8,6 +8,18 @@ import pytest
 from tests.factories import OfficialFactory, UnitFactory
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _quick_password_hashing():
+    """Officials are created by the hundred in tests; the production hasher spends half a
+    second on each password on purpose. Hashing itself is Django's, tested by Django."""
+    from django.conf import settings
+    from django.contrib.auth import hashers
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    hashers.get_hashers.cache_clear()
+    hashers.get_hashers_by_algorithm.cache_clear()
+
+
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -7,16 +7,18 @@ from datetime import UTC, datetime
 import pytest
 from django.db import connections, transaction
 
-from chinhquyenso.documents import services
+from chinhquyenso.documents import pki, services, signing
+from chinhquyenso.documents.files import store_document_file
 from chinhquyenso.documents.models import (
     Confidentiality,
+    DocumentFile,
     NumberCounter,
     OutgoingDocument,
     OutgoingState,
     SeriesKind,
 )
 from chinhquyenso.documents.numbering import NumberOutsideTransaction, take_number
-from tests.documents.conftest import at
+from tests.documents.conftest import CERTS_FROM, PASSPHRASE, PDF, at, test_ca
 
 pytestmark = pytest.mark.django_db
 
@@ -68,10 +70,10 @@ def test_legal_normative_and_confidential_documents_have_their_own_series(signed
 def test_each_agency_has_its_own_series(signed, city_clerk, ward_pc, ward_clerk, types, ward_leader):
     _number(signed("QĐ"), city_clerk, at(26, 11))
     document = services.create_draft(agency=ward_pc, actor=ward_leader, document_type=types["QĐ"],
-                                     subject="Về việc khen thưởng")
+                                     subject="Về việc khen thưởng", draft=("du-thao.pdf", PDF))
     services.submit_for_review(document_id=document.pk, actor=ward_leader)
     services.approve_for_signature(document_id=document.pk, actor=ward_leader)
-    services.mark_signed(document_id=document.pk, actor=ward_leader, signed_file_bytes=b"%PDF-1.7 x")
+    services.sign_document(document_id=document.pk, actor=ward_leader, passphrase=PASSPHRASE)
     assert _number(document, ward_clerk, at(26, 11)).notation == "01/QĐ-UBND"
 
 
@@ -179,6 +181,14 @@ def test_no_gap_and_no_duplicate_ever_50_concurrent_numberings(city_pc, city_off
             agency=city_pc, drafting_unit=city_office, document_type=types["QĐ" if i % 2 else "CV"],
             subject=f"Văn bản thử {i}", state=OutgoingState.SIGNED, created_by=drafter)
         for i in range(50)]
+    # Each holds the leader's signed revision, which numbering seals.
+    leader = pki.issue_certificate(test_ca(), common_name="Bùi Văn Sơn", organisation=city_pc.name,
+                                   kind="person", key_type="ec", not_before=CERTS_FROM, days=3000)
+    signed_pdf = signing.sign_pdf(PDF, signing.ServerKeySigner.from_certified_key(leader),
+                                  field_name="ChuKy", stamp=signing.StampText(name="Bùi Văn Sơn"))
+    for document in documents:
+        store_document_file(data=signed_pdf, name="da-ky.pdf", kind=DocumentFile.Kind.SIGNED,
+                            outgoing=document)
     failing = {d.pk for d in documents[::7]}
 
     def number(document):

@@ -21,7 +21,7 @@ from chinhquyenso.documents.models import (
     Urgency,
 )
 from chinhquyenso.org.models import AgencyKind, Role
-from tests.documents.conftest import PDF, SIGNED_PDF, at
+from tests.documents.conftest import PASSPHRASE, PDF, at
 from tests.factories import AgencyFactory, OfficialFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,12 +33,12 @@ def test_the_whole_outgoing_flow(draft, drafter, city_leader, city_clerk, city_p
                      signer_position="Phó Chủ tịch", place="Vĩnh Yên",
                      internal_recipients=[ward_pc, other_ward_pc],
                      external_recipients="Sở Thông tin và Truyền thông tỉnh Vĩnh Phúc",
-                     page_count=3, draft=("Dự thảo quyết định.docx", b"PK\x03\x04draft"))
+                     page_count=3, draft=("Dự thảo quyết định.pdf", PDF))
     assert document.state == OutgoingState.DRAFT and document.number is None
     steps = [
         (services.submit_for_review, drafter, OutgoingState.IN_REVIEW, {}),
         (services.approve_for_signature, city_leader, OutgoingState.APPROVED, {}),
-        (services.mark_signed, city_leader, OutgoingState.SIGNED, {"signed_file_bytes": SIGNED_PDF}),
+        (services.sign_document, city_leader, OutgoingState.SIGNED, {"passphrase": PASSPHRASE}),
         (services.number_document, city_clerk, OutgoingState.NUMBERED, {"at": at(26, 11, 10)}),
         (services.issue_document, city_clerk, OutgoingState.ISSUED, {"at": at(26, 11, 11)}),
     ]
@@ -82,8 +82,9 @@ def test_issuing_delivers_to_internal_recipients_at_once(signed, city_clerk, cit
 def test_the_signed_revision_is_kept_byte_for_byte(signed):
     document = signed("QĐ")
     stored = document.files.get(kind=DocumentFile.Kind.SIGNED)
-    assert read_document_file(stored) == SIGNED_PDF
-    assert stored.sha256 == hashlib.sha256(SIGNED_PDF).hexdigest() and stored.size == len(SIGNED_PDF)
+    data = read_document_file(stored)
+    assert data.startswith(PDF) and len(data) > len(PDF)  # the draft plus a signature revision
+    assert stored.sha256 == hashlib.sha256(data).hexdigest() and stored.size == len(data)
     assert document.events.get(action="sign").outgoing_id == document.pk
     audit = AuditEntry.objects.get(action="document.outgoing.sign", object_id=str(document.pk))
     assert audit.after["sha256"] == stored.sha256
@@ -98,7 +99,7 @@ def test_only_a_pdf_can_be_recorded_as_signed(draft, drafter, city_leader):
     with pytest.raises(ValidationError):
         services.mark_signed(document_id=document.pk, actor=city_leader, signed_file_bytes=b"not a pdf")
     document.refresh_from_db()
-    assert document.state == OutgoingState.APPROVED and not document.files.exists()
+    assert document.state == OutgoingState.APPROVED and not document.files.filter(kind="signed").exists()
 
 
 def test_a_reviewer_can_send_the_draft_back_with_a_reason(draft, drafter, city_leader):
@@ -116,7 +117,7 @@ def test_a_reviewer_can_send_the_draft_back_with_a_reason(draft, drafter, city_l
 @pytest.mark.parametrize("step, allowed", [
     ("submit_for_review", {"draft"}),
     ("approve_for_signature", {"in_review"}),
-    ("mark_signed", {"approved"}),
+    ("sign_document", {"approved"}),
     ("number_document", {"signed"}),
     ("issue_document", {"numbered"}),
     ("recall_document", {"issued"}),
@@ -125,11 +126,11 @@ def test_each_step_only_from_its_state(step, allowed, draft, drafter, city_leade
     """Walk one document through the flow and try the step in every state (409 elsewhere)."""
     document = draft("QĐ")
     actor = {"submit_for_review": drafter, "approve_for_signature": city_leader,
-             "mark_signed": city_leader, "number_document": city_clerk, "issue_document": city_clerk,
+             "sign_document": city_leader, "number_document": city_clerk, "issue_document": city_clerk,
              "recall_document": city_leader}[step]
-    extra = {"mark_signed": {"signed_file_bytes": SIGNED_PDF}, "recall_document": {"reason": "Sai sót"}}
+    extra = {"sign_document": {"passphrase": PASSPHRASE}, "recall_document": {"reason": "Sai sót"}}
     flow = [("submit_for_review", drafter, {}), ("approve_for_signature", city_leader, {}),
-            ("mark_signed", city_leader, {"signed_file_bytes": SIGNED_PDF}),
+            ("sign_document", city_leader, {"passphrase": PASSPHRASE}),
             ("number_document", city_clerk, {}), ("issue_document", city_clerk, {}),
             ("recall_document", city_leader, {"reason": "Sai sót"})]
     for next_step, next_actor, kwargs in [(None, None, {}), *flow]:
@@ -152,8 +153,8 @@ def test_who_may_do_each_outgoing_step(draft, drafter, city_leader, city_clerk, 
     services.approve_for_signature(document_id=document.pk, actor=city_leader)
     for actor in (drafter, city_clerk, ward_leader):  # the competent leader signs
         with pytest.raises(PermissionDenied):
-            services.mark_signed(document_id=document.pk, actor=actor, signed_file_bytes=SIGNED_PDF)
-    services.mark_signed(document_id=document.pk, actor=city_leader, signed_file_bytes=SIGNED_PDF)
+            services.sign_document(document_id=document.pk, actor=actor, passphrase=PASSPHRASE)
+    services.sign_document(document_id=document.pk, actor=city_leader, passphrase=PASSPHRASE)
     for actor in (drafter, city_leader):  # the clerk numbers and issues
         with pytest.raises(PermissionDenied):
             services.number_document(document_id=document.pk, actor=actor)

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from chinhquyenso.org.models import Agency
+from chinhquyenso.org.models import Agency, Official
 
 
 class DocumentType(models.Model):
@@ -116,6 +116,16 @@ class IncomingChannel(models.TextChoices):
     INTERNAL = "internal", _("Inside the platform")
     ELECTRONIC = "electronic", _("Electronic, from another system")
     PAPER = "paper", _("Paper (scanned)")
+
+
+class Verdict(models.TextChoices):
+    """What a check of a PDF's signatures concluded (the public verification contract)."""
+
+    VALID = "valid", _("Valid")
+    TAMPERED = "tampered", _("Changed after signing")
+    UNTRUSTED = "untrusted", _("Signer not trusted")
+    EXPIRED = "expired", _("Certificate expired")
+    UNSIGNED = "unsigned", _("Not signed")
 
 
 class OutgoingDocument(models.Model):
@@ -227,6 +237,10 @@ class IncomingDocument(models.Model):
     returned_at = models.DateTimeField(_("returned"), null=True, blank=True)
     return_reason = models.TextField(_("reason for the return"), blank=True)
     sender_recalled_at = models.DateTimeField(_("recalled by the sender"), null=True, blank=True)
+    signature_verdict = models.CharField(
+        _("signatures on arrival"), max_length=10, choices=Verdict.choices, blank=True,
+        help_text=_("Checked when the document arrives; empty when there was no PDF to check"))
+    signature_checked_at = models.DateTimeField(_("signatures checked"), null=True, blank=True)
 
     outgoing = models.ForeignKey(OutgoingDocument, on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="deliveries", verbose_name=_("sent document"))
@@ -331,3 +345,94 @@ class DocumentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.outgoing or self.incoming} {self.action}"
+
+
+class SigningCredential(models.Model):
+    """A certificate someone signs with: a leader's personal certificate or an agency's
+    seal, with where its private key is.
+
+    * ``pkcs12``: the key file is kept encrypted with the server secret. A person's file
+      also keeps its own passphrase, typed at each signature and never stored; an
+      agency's seal is unwrapped at upload and kept under the server secret only, so
+      the platform applies it when the clerk numbers a document.
+    * ``pkcs11``: the key stays on a token or HSM reached through python-pkcs11.
+    * ``external``: the key stays with the signer; the platform sends the digest to
+      ``signer_url`` (a token helper on the official's computer or a remote-signing
+      service), or the official signs in two phases through the API.
+    """
+
+    class Source(models.TextChoices):
+        PKCS12 = "pkcs12", _("Key file kept encrypted on the server")
+        PKCS11 = "pkcs11", _("USB token or HSM (PKCS#11)")
+        EXTERNAL = "external", _("External signer (token helper or remote signing)")
+
+    official = models.ForeignKey(Official, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="signing_credentials", verbose_name=_("official"))
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="signing_credentials", verbose_name=_("agency (seal)"))
+    source = models.CharField(_("key held"), max_length=10, choices=Source.choices)
+    certificate = models.BinaryField(_("certificate (DER)"))
+    chain = models.BinaryField(_("issuer certificates (PEM)"), default=b"", blank=True)
+    subject = models.CharField(_("holder"), max_length=300)
+    issuer = models.CharField(_("issuer"), max_length=300)
+    serial_number = models.CharField(_("serial number"), max_length=80)
+    fingerprint = models.CharField(_("SHA-256 fingerprint"), max_length=64)
+    not_before = models.DateTimeField(_("valid from"))
+    not_after = models.DateTimeField(_("valid until"))
+    key_blob = models.BinaryField(_("encrypted key"), default=b"", blank=True, editable=False)
+    signer_url = models.URLField(_("external signer address"), blank=True)
+    pkcs11_library = models.CharField(_("PKCS#11 library"), max_length=300, blank=True)
+    pkcs11_token = models.CharField(_("PKCS#11 token label"), max_length=100, blank=True)
+    pkcs11_key = models.CharField(_("PKCS#11 key label"), max_length=100, blank=True)
+    is_active = models.BooleanField(_("in use"), default=True)
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                   blank=True, related_name="+", verbose_name=_("added by"))
+    deactivated_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("signing certificate")
+        verbose_name_plural = _("signing certificates")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(official__isnull=False) & Q(agency__isnull=True))
+                | (Q(official__isnull=True) & Q(agency__isnull=False)),
+                name="documents_credential_one_holder"),
+            models.UniqueConstraint(fields=["official", "fingerprint"], condition=Q(official__isnull=False),
+                                    name="documents_credential_once_per_official"),
+            models.UniqueConstraint(fields=["agency", "fingerprint"], condition=Q(agency__isnull=False),
+                                    name="documents_credential_once_per_agency"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} ({self.fingerprint[:16]})"
+
+
+class PendingSignature(models.Model):
+    """A signature revision prepared by the platform and waiting for the signer's device
+    (phase one of a two-phase signature). ``prepared`` holds the PreparedSignature
+    (nothing secret); completion checks the answer against it and the certificate."""
+
+    class Purpose(models.TextChoices):
+        PERSONAL = "personal", _("Signature of the competent person")
+        SEAL = "seal", _("Seal of the agency")
+
+    document = models.ForeignKey(OutgoingDocument, on_delete=models.CASCADE,
+                                 related_name="pending_signatures")
+    credential = models.ForeignKey(SigningCredential, on_delete=models.PROTECT, related_name="+")
+    purpose = models.CharField(max_length=10, choices=Purpose.choices, default=Purpose.PERSONAL)
+    prepared = models.JSONField()
+    digest = models.CharField(max_length=128, help_text="hex of the digest the signer signs")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("signature in progress")
+        verbose_name_plural = _("signatures in progress")
+
+    def __str__(self) -> str:
+        return f"{self.document_id}/{self.purpose}/{self.pk}"

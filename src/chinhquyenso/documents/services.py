@@ -11,8 +11,10 @@ actor may not perform raises PermissionDenied (HTTP 403); bad input raises Valid
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -23,8 +25,10 @@ from chinhquyenso.core.services import record_audit
 from chinhquyenso.org.models import Agency, Role
 from chinhquyenso.org.permissions import require, roles_of
 
+from . import keys, pki, signing
+from .conversion import ConversionUnavailable, needs_conversion, to_pdf
 from .errors import TransitionNotAllowed
-from .files import PDF_MAGIC, store_document_file
+from .files import PDF_MAGIC, read_document_file, store_document_file
 from .models import (
     Confidentiality,
     DocumentEvent,
@@ -35,14 +39,18 @@ from .models import (
     IncomingState,
     OutgoingDocument,
     OutgoingState,
+    PendingSignature,
     SeriesKind,
     SignerCapacity,
+    SigningCredential,
     Urgency,
 )
 from .numbering import notation_for, series_for, take_number
 
 __all__ = [
     "TransitionNotAllowed",
+    "add_external_credential", "add_signing_credential", "complete_remote_signature",
+    "prepare_remote_signature", "sign_document", "withdraw_credential",
     "approve_for_signature", "assign_incoming", "complete_incoming", "create_draft",
     "issue_document", "mark_signed", "number_document", "recall_document", "receive_external",
     "register_incoming", "return_incoming", "send_back_for_revision", "start_processing",
@@ -57,6 +65,7 @@ ACTION_LABELS = {
     "number": gettext_lazy("give a number"),
     "issue": gettext_lazy("issue"),
     "recall": gettext_lazy("recall"),
+    "replace_draft": gettext_lazy("replace the draft file"),
     "register": gettext_lazy("register"),
     "assign": gettext_lazy("assign"),
     "start": gettext_lazy("start processing"),
@@ -209,11 +218,44 @@ def create_draft(*, agency: Agency, actor, document_type: DocumentType, subject:
         document.save()
         document.internal_recipients.set(list(internal_recipients))
         if draft is not None:
-            name, data = draft
+            name, data = _draft_pdf(*draft)
             store_document_file(data=data, name=name, kind=DocumentFile.Kind.DRAFT, outgoing=document,
-                                created_by=actor)
+                                content_type="application/pdf", created_by=actor)
         _record(document, actor=actor, action="create", from_state="", at=at,
                 extra={"type": document_type.code, "series": document.series})
+    return document
+
+
+def _draft_pdf(name: str, data: bytes) -> tuple[str, bytes]:
+    """A draft is signed as PDF: Word files are converted when the server can."""
+    data = bytes(data or b"")
+    if not data:
+        raise ValidationError({"draft": [_("The draft file is empty.")]})
+    if needs_conversion(name):
+        try:
+            return to_pdf(name, data)
+        except ConversionUnavailable as exc:
+            raise ValidationError({"draft": [str(exc)]}) from exc
+    if not data.startswith(PDF_MAGIC):
+        raise ValidationError({"draft": [_("The draft must be a PDF file (or a Word file when the server converts them).")]})
+    return name, data
+
+
+@transaction.atomic
+def replace_draft(*, document_id: int, actor, name: str, data: bytes,
+                  at: datetime | None = None) -> OutgoingDocument:
+    """A new version of the draft file, while the document is a draft. Earlier versions
+    are kept."""
+    at = _now(at)
+    document = _lock_outgoing(document_id)
+    _require_state(document, {OutgoingState.DRAFT}, "replace_draft")
+    _require_right(actor, "documents.draft", document.agency)
+    name, data = _draft_pdf(name, data)
+    stored = store_document_file(data=data, name=name, kind=DocumentFile.Kind.DRAFT, outgoing=document,
+                                 content_type="application/pdf", created_by=actor)
+    document.save(update_fields=["updated_at"])
+    _record(document, actor=actor, action="replace_draft", from_state=document.state, at=at,
+            extra={"file_id": stored.pk, "sha256": stored.sha256})
     return document
 
 
@@ -259,42 +301,362 @@ def approve_for_signature(*, document_id: int, actor, note: str = "",
     return document
 
 
-@transaction.atomic
-def mark_signed(*, document_id: int, actor, signed_file_bytes: bytes, file_name: str = "",
-                at: datetime | None = None) -> OutgoingDocument:
-    """Record the competent person's signature: keep the signed revision byte for byte.
+# --- signing keys and signatures -------------------------------------------------------------
 
-    The entry point for the signing module, which checks the signature itself."""
+SIGNATURE_FIELD = "ChuKyNguoiCoThamQuyen"
+SEAL_FIELD = "ChuKyCoQuan"
+#: Lower left of the last page: the agency's seal with the number it gave.
+SEAL_BOX = (40, 60, 290, 135)
+PENDING_SIGNATURE_LIFETIME = timedelta(minutes=15)
+
+
+def _credential_fields(cert) -> dict:
+    facts = keys.certificate_facts(cert)
+    return {"subject": facts.subject, "issuer": facts.issuer, "serial_number": facts.serial_number,
+            "fingerprint": facts.fingerprint, "not_before": facts.not_before, "not_after": facts.not_after}
+
+
+def _check_usable_certificate(cert, at: datetime) -> None:
+    if not (cert.not_valid_before_utc <= at <= cert.not_valid_after_utc):
+        raise ValidationError({"certificate": [
+            _("The certificate is valid from %(start)s to %(end)s: it cannot sign now.")
+            % {"start": timezone.localtime(cert.not_valid_before_utc).strftime("%d/%m/%Y"),
+               "end": timezone.localtime(cert.not_valid_after_utc).strftime("%d/%m/%Y")}]})
+
+
+def _require_credential_right(actor, *, official, agency) -> None:
+    if _is_system_admin(actor):
+        return
+    if official is not None:
+        if getattr(actor, "official", None) is None or actor.official.pk != official.pk:
+            raise PermissionDenied(_("Only the holder or the IT department adds a personal signing certificate."))
+        return
+    _require_right(actor, "documents.register", agency)
+
+
+def _retire_older(credential: SigningCredential, actor, at: datetime) -> None:
+    older = SigningCredential.objects.select_for_update().filter(
+        official=credential.official, agency=credential.agency, is_active=True).exclude(pk=credential.pk)
+    for old in older:
+        old.is_active = False
+        old.deactivated_at = at
+        old.save(update_fields=["is_active", "deactivated_at"])
+        record_audit(actor=actor, action="document.credential.replace", obj=old,
+                     before={"active": True}, after={"active": False, "replaced_by": credential.fingerprint})
+
+
+def _save_credential(credential: SigningCredential, actor, at: datetime) -> SigningCredential:
+    holder = {"official": credential.official_id, "agency": credential.agency_id}
+    if SigningCredential.objects.filter(fingerprint=credential.fingerprint, **holder).exists():
+        raise ValidationError({"certificate": [_("This certificate is already registered.")]})
+    credential.save()
+    _retire_older(credential, actor, at)
+    record_audit(actor=actor, action="document.credential.add", obj=credential,
+                 after={"source": credential.source, "subject": credential.subject,
+                        "fingerprint": credential.fingerprint, "not_after": credential.not_after,
+                        "agency": credential.agency_id, "official": credential.official_id})
+    return credential
+
+
+def add_signing_credential(*, actor, pkcs12: bytes, passphrase: str, official=None, agency: Agency | None = None,
+                           at: datetime | None = None) -> SigningCredential:
+    """Register a key file (PKCS#12) for a person (``official``) or an agency's seal
+    (``agency``). The passphrase opens the file once here and is never stored: a
+    person types it again at each signature; an agency's key is kept under the server
+    secret so the platform can seal what the clerk numbers."""
     at = _now(at)
-    document = _lock_outgoing(document_id)
-    _require_state(document, {OutgoingState.APPROVED}, "sign")
-    _require_right(actor, "documents.sign", document.agency)
-    if not signed_file_bytes or not bytes(signed_file_bytes).startswith(PDF_MAGIC):
-        raise ValidationError({"file": [_("The signed document must be a PDF file.")]})
+    if (official is None) == (agency is None):
+        raise ValueError("A signing certificate belongs to one official or one agency.")
+    with transaction.atomic():
+        _require_credential_right(actor, official=official, agency=agency)
+        try:
+            certified = pki.load_pkcs12(bytes(pkcs12 or b""), passphrase or "")
+        except pki.Pkcs12Error as exc:
+            raise ValidationError({"pkcs12": [_("The key file cannot be opened: wrong passphrase or damaged file.")]}) from exc
+        cert = certified.certificate
+        _check_usable_certificate(cert, at)
+        if agency is not None:
+            blob = keys.seal_blob(certified.private_key.private_bytes(
+                serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption()))
+        else:
+            blob = pki.encrypt_at_rest(bytes(pkcs12))
+        credential = SigningCredential(
+            official=official, agency=agency, source=SigningCredential.Source.PKCS12,
+            certificate=cert.public_bytes(serialization.Encoding.DER),
+            chain=keys.chain_pem(certified.chain), key_blob=blob,
+            created_by=_actor_or_none(actor), **_credential_fields(cert))
+        return _save_credential(credential, actor, at)
+
+
+def add_external_credential(*, actor, official, certificate: bytes, signer_url: str = "",
+                            chain: bytes = b"", at: datetime | None = None) -> SigningCredential:
+    """Register a person's certificate whose key stays on their token or phone. With
+    ``signer_url`` the platform asks that signer (a token helper or a remote-signing
+    service, see ``external_signer``); without it the person signs in two phases."""
+    at = _now(at)
+    with transaction.atomic():
+        _require_credential_right(actor, official=official, agency=None)
+        try:
+            data = bytes(certificate)
+            cert = (x509.load_pem_x509_certificate(data) if data.lstrip().startswith(b"-----")
+                    else x509.load_der_x509_certificate(data))
+            issuers = x509.load_pem_x509_certificates(bytes(chain)) if bytes(chain or b"").strip() else []
+        except ValueError as exc:
+            raise ValidationError({"certificate": [_("This is not a certificate file (PEM or DER).")]}) from exc
+        _check_usable_certificate(cert, at)
+        if signer_url and not signer_url.startswith(("https://", "http://")):
+            raise ValidationError({"signer_url": [_("The signer address must start with https://.")]})
+        credential = SigningCredential(
+            official=official, source=SigningCredential.Source.EXTERNAL,
+            certificate=cert.public_bytes(serialization.Encoding.DER), chain=keys.chain_pem(issuers),
+            signer_url=signer_url, created_by=_actor_or_none(actor), **_credential_fields(cert))
+        return _save_credential(credential, actor, at)
+
+
+@transaction.atomic
+def withdraw_credential(*, credential_id: int, actor, at: datetime | None = None) -> SigningCredential:
+    at = _now(at)
+    credential = SigningCredential.objects.select_for_update(of=("self",)).select_related(
+        "official", "agency__unit").get(pk=credential_id)
+    _require_credential_right(actor, official=credential.official, agency=credential.agency)
+    if not credential.is_active:
+        return credential
+    credential.is_active = False
+    credential.deactivated_at = at
+    credential.save(update_fields=["is_active", "deactivated_at"])
+    record_audit(actor=actor, action="document.credential.withdraw", obj=credential,
+                 before={"active": True}, after={"active": False})
+    return credential
+
+
+def _active_credential(*, at: datetime, official=None, agency: Agency | None = None) -> SigningCredential | None:
+    holder = {"official": official} if official is not None else {"agency": agency}
+    return (SigningCredential.objects.filter(is_active=True, not_before__lte=at, not_after__gte=at, **holder)
+            .order_by("-not_after", "-pk").first())
+
+
+def _personal_credential(actor, at: datetime) -> SigningCredential:
+    official = getattr(actor, "official", None)
+    credential = _active_credential(at=at, official=official) if official is not None else None
+    if credential is None:
+        raise ValidationError({"passphrase": [
+            _("You have no valid signing certificate: add yours under “My signing certificate” first.")]})
+    return credential
+
+
+def _latest_file(document: OutgoingDocument, *kinds: str) -> DocumentFile | None:
+    return document.files.filter(kind__in=kinds).order_by("-created_at", "-pk").first()
+
+
+def _draft_bytes(document: OutgoingDocument) -> bytes:
+    draft = _latest_file(document, DocumentFile.Kind.DRAFT)
+    if draft is None:
+        raise ValidationError({"draft": [_("Upload the draft PDF before it is signed.")]})
+    return read_document_file(draft)
+
+
+def _personal_stamp(document: OutgoingDocument, actor, at: datetime) -> signing.StampText:
+    official = actor.official
+    capacity = document.signer_capacity
+    if capacity == "TM.":
+        capacity_line = f"TM. {_collective_name(document.agency)}"
+    elif capacity:
+        capacity_line = f"{capacity} {(document.signer_position or official.title)}".strip()
+    else:
+        capacity_line = ""
+    return signing.StampText(name=official.full_name, title=official.title, capacity=capacity_line.upper(),
+                             signed_at=at)
+
+
+def _collective_name(agency: Agency) -> str:
+    """“ỦY BAN NHÂN DÂN” for “Ủy ban nhân dân phường Tích Sơn”: the collective signs."""
+    name = agency.name
+    for word in (" thành phố", " phường", " xã", " tỉnh", " quận", " huyện", " thị trấn"):
+        index = name.lower().find(word)
+        if index > 0:
+            return name[:index]
+    return name
+
+
+def _signing_failed(exc: Exception) -> ValidationError:
+    return ValidationError({"__all__": [_("The signature could not be made: %(reason)s")
+                                        % {"reason": exc}]})
+
+
+def _store_signature(document: OutgoingDocument, *, actor, signed: bytes, at: datetime,
+                     credential: SigningCredential, how: str) -> OutgoingDocument:
     stored = store_document_file(
-        data=bytes(signed_file_bytes), name=file_name or f"van-ban-{document.pk}-da-ky.pdf",
-        kind=DocumentFile.Kind.SIGNED, outgoing=document, content_type="application/pdf",
-        created_by=actor)
+        data=signed, name=f"van-ban-{document.pk}-da-ky.pdf", kind=DocumentFile.Kind.SIGNED,
+        outgoing=document, content_type="application/pdf", created_by=actor)
     official = getattr(actor, "official", None)
     if official is not None:
-        document.signer_name = document.signer_name or official.full_name
+        document.signer_name = official.full_name
         document.signer_position = document.signer_position or official.title
     document.state = OutgoingState.SIGNED
     document.signed_at = at
     document.save(update_fields=["state", "signed_at", "signer_name", "signer_position", "updated_at"])
     _record(document, actor=actor, action="sign", from_state=OutgoingState.APPROVED, at=at,
-            extra={"file_id": stored.pk, "sha256": stored.sha256})
+            extra={"file_id": stored.pk, "sha256": stored.sha256, "certificate": credential.fingerprint,
+                   "how": how})
     return document
+
+
+@transaction.atomic
+def sign_document(*, document_id: int, actor, passphrase: str = "",
+                  at: datetime | None = None) -> OutgoingDocument:
+    """The competent person signs the approved draft with the key registered for them:
+    a visible stamp (name, position, time) on the last page, PAdES, timestamped when a
+    timestamp authority is configured. A key file needs its passphrase; an external
+    signer is asked over HTTP."""
+    at = _now(at)
+    document = _lock_outgoing(document_id)
+    _require_state(document, {OutgoingState.APPROVED}, "sign")
+    _require_right(actor, "documents.sign", document.agency)
+    credential = _personal_credential(actor, at)
+    source = _draft_bytes(document)
+    try:
+        signer = keys.signer_for(credential, passphrase)
+    except keys.KeyUnavailable as exc:
+        raise ValidationError({"passphrase": [str(exc)]}) from exc
+    try:
+        signed = signing.sign_pdf(
+            source, signer, field_name=SIGNATURE_FIELD, stamp=_personal_stamp(document, actor, at),
+            page=-1, timestamper=signing.timestamper_from_settings(), signed_at=at,
+            location=document.place or None)
+    except (signing.SigningError, signing.ExternalSignerError) as exc:
+        raise _signing_failed(exc) from exc
+    return _store_signature(document, actor=actor, signed=signed, at=at, credential=credential,
+                            how=credential.source)
+
+
+@transaction.atomic
+def prepare_remote_signature(*, document_id: int, actor, at: datetime | None = None) -> PendingSignature:
+    """Phase one of a signature made on the signer's own device: the platform adds the
+    signature revision with its stamp and returns what the device signs
+    (``pending.digest``, hex). Phase two is :func:`complete_remote_signature`."""
+    at = _now(at)
+    document = _lock_outgoing(document_id)
+    _require_state(document, {OutgoingState.APPROVED}, "sign")
+    _require_right(actor, "documents.sign", document.agency)
+    credential = _personal_credential(actor, at)
+    try:
+        prepared = signing.prepare_signature(
+            _draft_bytes(document), field_name=SIGNATURE_FIELD,
+            signer_cert=keys.credential_certificate(credential), chain=keys.credential_chain(credential),
+            stamp=_personal_stamp(document, actor, at), page=-1, signed_at=at,
+            location=document.place or None)
+    except signing.SigningError as exc:
+        raise _signing_failed(exc) from exc
+    pending = PendingSignature.objects.create(
+        document=document, credential=credential, purpose=PendingSignature.Purpose.PERSONAL,
+        prepared=prepared.to_dict(), digest=prepared.digest_to_sign.hex(), created_at=at,
+        expires_at=at + PENDING_SIGNATURE_LIFETIME, created_by=actor)
+    record_audit(actor=actor, action="document.outgoing.prepare_signature", obj=document,
+                 after={"pending": pending.pk, "certificate": credential.fingerprint})
+    return pending
+
+
+@transaction.atomic
+def complete_remote_signature(*, pending_id: int, actor, signature: bytes,
+                              at: datetime | None = None) -> OutgoingDocument:
+    """Phase two: embed the signature the device returned (raw, or a CMS from a
+    remote-signing service), check it, and record the signed revision."""
+    at = _now(at)
+    pending = PendingSignature.objects.select_related("credential").get(pk=pending_id)
+    document = _lock_outgoing(pending.document_id)
+    pending = PendingSignature.objects.select_for_update().select_related("credential").get(pk=pending_id)
+    if pending.created_by_id != getattr(actor, "pk", None):
+        raise PermissionDenied(_("This signature was prepared for someone else."))
+    if pending.completed_at is not None:
+        raise TransitionNotAllowed(_("This signature has already been completed."))
+    if pending.expires_at < at:
+        raise TransitionNotAllowed(_("The prepared signature has expired: prepare it again."))
+    _require_state(document, {OutgoingState.APPROVED}, "sign")
+    _require_right(actor, "documents.sign", document.agency)
+    prepared = signing.PreparedSignature.from_dict(pending.prepared)
+    if prepared.original_sha256 != signing.sha256_hex(_draft_bytes(document)):
+        raise TransitionNotAllowed(_("The draft changed after the signature was prepared: prepare it again."))
+    try:
+        signed = signing.complete_signature(prepared, bytes(signature or b""),
+                                            timestamper=signing.timestamper_from_settings())
+    except signing.SigningError as exc:
+        raise ValidationError({"signature": [_("The signature was refused: %(reason)s") % {"reason": exc}]}) from exc
+    pending.completed_at = at
+    pending.save(update_fields=["completed_at"])
+    return _store_signature(document, actor=actor, signed=signed, at=at, credential=pending.credential,
+                            how="two_phase")
+
+
+@transaction.atomic
+def mark_signed(*, document_id: int, actor, signed_file_bytes: bytes, file_name: str = "",
+                at: datetime | None = None) -> OutgoingDocument:
+    """Record a draft the competent person signed outside the platform (with the signing
+    software of their token): the file must be the draft with one more signature
+    revision, intact, by a certificate registered for them."""
+    at = _now(at)
+    document = _lock_outgoing(document_id)
+    _require_state(document, {OutgoingState.APPROVED}, "sign")
+    _require_right(actor, "documents.sign", document.agency)
+    data = bytes(signed_file_bytes or b"")
+    if not data.startswith(PDF_MAGIC):
+        raise ValidationError({"file": [_("The signed document must be a PDF file.")]})
+    if not signing.is_incremental_update(_draft_bytes(document), data):
+        raise ValidationError({"file": [_("This file is not the approved draft with a signature added.")]})
+    try:
+        verdicts = signing.verify_pdf(data, trust_roots=[])
+    except signing.SigningError as exc:
+        raise ValidationError({"file": [_("The signed file cannot be read.")]}) from exc
+    official = getattr(actor, "official", None)
+    fingerprints = set(SigningCredential.objects.filter(official=official).values_list("fingerprint", flat=True)) \
+        if official is not None else set()
+    last = verdicts[-1] if verdicts else None
+    if last is None or not (last.intact and last.signature_valid and last.covers_whole_document):
+        raise ValidationError({"file": [_("The file holds no intact signature over the draft.")]})
+    if last.certificate_sha256 not in fingerprints:
+        raise ValidationError({"file": [_("The signature is not made with a certificate registered for you.")]})
+    credential = SigningCredential.objects.get(official=official, fingerprint=last.certificate_sha256)
+    return _store_signature(document, actor=actor, signed=data, at=at, credential=credential, how="upload")
+
+
+def _apply_seal(document: OutgoingDocument, *, actor, credential: SigningCredential, at: datetime) -> DocumentFile:
+    """The agency's signature as a further revision of the signed PDF, leaving the
+    person's signature valid; its stamp shows the number the clerk gave."""
+    signed = _latest_file(document, DocumentFile.Kind.SIGNED)
+    if signed is None:
+        raise ValidationError({"__all__": [_("The signed file of this document is missing.")]})
+    try:
+        sealed = signing.sign_pdf(
+            read_document_file(signed), keys.signer_for(credential), field_name=SEAL_FIELD,
+            stamp=signing.StampText(name=document.agency.name, capacity=f"Số: {document.notation}",
+                                    signed_at=at),
+            page=-1, box=SEAL_BOX, timestamper=signing.timestamper_from_settings(), signed_at=at,
+            location=document.place or None)
+    except (keys.KeyUnavailable, signing.SigningError, signing.ExternalSignerError) as exc:
+        raise _signing_failed(exc) from exc
+    return store_document_file(
+        data=sealed, name=f"{_file_stem(document.notation)}.pdf", kind=DocumentFile.Kind.SIGNED,
+        outgoing=document, content_type="application/pdf", created_by=actor)
+
+
+def _file_stem(notation: str) -> str:
+    return notation.replace("/", "-") or "van-ban"
 
 
 @transaction.atomic
 def number_document(*, document_id: int, actor, at: datetime | None = None) -> OutgoingDocument:
     """The clerk gives the signed document the next number of its series for the year of
-    issue, and its notation. The date of issue is the day of numbering."""
+    issue, and its notation, and the platform applies the agency's seal with that number
+    as a further signature revision. The date of issue is the day of numbering."""
     at = _now(at)
     document = _lock_outgoing(document_id)
     _require_state(document, {OutgoingState.SIGNED}, "number")
     _require_right(actor, "documents.register", document.agency)
+    seal = _active_credential(at=at, agency=document.agency)
+    if seal is None:
+        raise ValidationError({"__all__": [
+            _("%(agency)s has no valid certificate for its seal: the IT department adds one before documents are numbered.")
+            % {"agency": document.agency.name}]})
     document.issued_on = _local_date(at)
     document.year = document.issued_on.year
     document.series = series_for(document)
@@ -305,9 +667,11 @@ def number_document(*, document_id: int, actor, at: datetime | None = None) -> O
     document.numbered_at = at
     document.save(update_fields=["issued_on", "year", "series", "number", "notation", "state",
                                  "numbered_at", "updated_at"])
+    sealed = _apply_seal(document, actor=actor, credential=seal, at=at)
     _record(document, actor=actor, action="number", from_state=OutgoingState.SIGNED, at=at,
             extra={"number": document.number, "notation": document.notation, "series": document.series,
-                   "year": document.year})
+                   "year": document.year, "seal": seal.fingerprint, "file_id": sealed.pk,
+                   "sha256": sealed.sha256})
     return document
 
 

@@ -59,6 +59,9 @@ import datetime as dt
 import hashlib
 import io
 import logging
+import os
+import tempfile
+import threading
 import unicodedata
 from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -80,6 +83,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 from cryptography.x509.oid import NameOID
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from fontTools import subset
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
@@ -453,9 +457,50 @@ class StampText:
         return unicodedata.normalize("NFC", text)
 
 
+#: What the stamp can say: Latin with Vietnamese letters (precomposed), general punctuation.
+_STAMP_CODEPOINTS = (
+    *range(0x20, 0x7F), *range(0xA0, 0x250), *range(0x300, 0x310), *range(0x1EA0, 0x1F00),
+    0x2013, 0x2014, 0x2018, 0x2019, 0x201C, 0x201D, 0x2026,
+)
+_stamp_font_lock = threading.Lock()
+_stamp_font: Path | None = None
+
+
+def stamp_font_path() -> Path:
+    """DejaVu Sans cut down to the stamp's characters, without its layout tables.
+
+    The full font's GPOS/GSUB tables made every signature spend ~150 ms decompiling
+    them to embed a subset; the cut-down font (~50 KiB) is made once per machine in the
+    temporary directory (named by the source's digest) and embeds in a few ms. Stamp
+    text is NFC, so Vietnamese letters are single glyphs and need no mark positioning.
+    """
+    global _stamp_font
+    with _stamp_font_lock:
+        if _stamp_font is not None and _stamp_font.exists():
+            return _stamp_font
+        source = STAMP_FONT.read_bytes()
+        digest = hashlib.sha256(source + repr(_STAMP_CODEPOINTS).encode()).hexdigest()[:16]
+        target = Path(tempfile.gettempdir()) / f"chinhquyenso-stamp-{digest}.ttf"
+        if not target.exists():
+            options = subset.Options()
+            options.layout_features = []
+            options.name_IDs = ["*"]
+            options.hinting = False
+            options.notdef_outline = True
+            font = subset.load_font(str(STAMP_FONT), options)
+            subsetter = subset.Subsetter(options)
+            subsetter.populate(unicodes=_STAMP_CODEPOINTS)
+            subsetter.subset(font)
+            partial = target.with_suffix(f".{os.getpid()}.part")
+            subset.save_font(font, str(partial), options)
+            os.replace(partial, target)
+        _stamp_font = target
+        return target
+
+
 def stamp_style(*, font_path: str | Path | None = None, font_size: int = 9) -> TextStampStyle:
     """The signature stamp: a thin red frame around dark text in DejaVu Sans (embedded)."""
-    font = GlyphAccumulatorFactory(str(font_path or STAMP_FONT), font_size=font_size)
+    font = GlyphAccumulatorFactory(str(font_path or stamp_font_path()), font_size=font_size)
     return TextStampStyle(
         stamp_text="%(cqs_stamp)s",
         text_box_style=TextBoxStyle(
