@@ -33,19 +33,19 @@ PDF = make_pdf()
 
 
 @cache
-def test_ca() -> pki.CertifiedKey:
+def signing_ca() -> pki.CertifiedKey:
     return pki.create_root_ca("Chính quyền số Test Root CA", not_before=CERTS_FROM, days=3650)
 
 
 def person_pkcs12(full_name: str, organisation: str, title: str = "") -> bytes:
-    key = pki.issue_certificate(test_ca(), common_name=full_name, organisation=organisation,
+    key = pki.issue_certificate(signing_ca(), common_name=full_name, organisation=organisation,
                                 kind="person", title=title or None, key_type="ec",
                                 not_before=CERTS_FROM, days=3000)
     return pki.to_pkcs12(key.certificate, key.private_key, key.chain, PASSPHRASE)
 
 
 def agency_pkcs12(name: str) -> bytes:
-    key = pki.issue_certificate(test_ca(), common_name=name, organisation=name, kind="agency",
+    key = pki.issue_certificate(signing_ca(), common_name=name, organisation=name, kind="agency",
                                 key_type="ec", not_before=CERTS_FROM, days=3000)
     return pki.to_pkcs12(key.certificate, key.private_key, key.chain, PASSPHRASE)
 
@@ -69,7 +69,7 @@ def _trust_the_test_ca(settings, tmp_path):
 
     trust = tmp_path / "trust"
     trust.mkdir()
-    (trust / "test-root.pem").write_bytes(test_ca().certificate.public_bytes(serialization.Encoding.PEM))
+    (trust / "test-root.pem").write_bytes(signing_ca().certificate.public_bytes(serialization.Encoding.PEM))
     settings.CQS_TRUST_DIR = trust
     settings.CQS_TRUST_ROOTS = []
 

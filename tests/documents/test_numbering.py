@@ -18,7 +18,7 @@ from chinhquyenso.documents.models import (
     SeriesKind,
 )
 from chinhquyenso.documents.numbering import NumberOutsideTransaction, take_number
-from tests.documents.conftest import CERTS_FROM, PASSPHRASE, PDF, at, test_ca
+from tests.documents.conftest import CERTS_FROM, PASSPHRASE, PDF, at, signing_ca
 
 pytestmark = pytest.mark.django_db
 
@@ -182,7 +182,7 @@ def test_no_gap_and_no_duplicate_ever_50_concurrent_numberings(city_pc, city_off
             subject=f"Văn bản thử {i}", state=OutgoingState.SIGNED, created_by=drafter)
         for i in range(50)]
     # Each holds the leader's signed revision, which numbering seals.
-    leader = pki.issue_certificate(test_ca(), common_name="Bùi Văn Sơn", organisation=city_pc.name,
+    leader = pki.issue_certificate(signing_ca(), common_name="Bùi Văn Sơn", organisation=city_pc.name,
                                    kind="person", key_type="ec", not_before=CERTS_FROM, days=3000)
     signed_pdf = signing.sign_pdf(PDF, signing.ServerKeySigner.from_certified_key(leader),
                                   field_name="ChuKy", stamp=signing.StampText(name="Bùi Văn Sơn"))
