@@ -502,15 +502,19 @@ def _store_signature(document: OutgoingDocument, *, actor, signed: bytes, at: da
     return document
 
 
-@transaction.atomic
 def sign_document(*, document_id: int, actor, passphrase: str = "",
                   at: datetime | None = None) -> OutgoingDocument:
     """The competent person signs the approved draft with the key registered for them:
     a visible stamp (name, position, time) on the last page, PAdES, timestamped when a
     timestamp authority is configured. A key file needs its passphrase; an external
-    signer is asked over HTTP."""
+    signer is asked over HTTP.
+
+    The signature is computed before the document is locked (an external signer may
+    take a while, and signatures of different documents proceed in parallel); the
+    transaction that records it checks again that nothing changed meanwhile."""
     at = _now(at)
-    document = _lock_outgoing(document_id)
+    document = (OutgoingDocument.objects.select_related("agency__unit", "drafting_unit", "document_type")
+                .get(pk=document_id))
     _require_state(document, {OutgoingState.APPROVED}, "sign")
     _require_right(actor, "documents.sign", document.agency)
     credential = _personal_credential(actor, at)
@@ -526,8 +530,13 @@ def sign_document(*, document_id: int, actor, passphrase: str = "",
             location=document.place or None)
     except (signing.SigningError, signing.ExternalSignerError) as exc:
         raise _signing_failed(exc) from exc
-    return _store_signature(document, actor=actor, signed=signed, at=at, credential=credential,
-                            how=credential.source)
+    with transaction.atomic():
+        document = _lock_outgoing(document_id)
+        _require_state(document, {OutgoingState.APPROVED}, "sign")
+        if signing.sha256_hex(_draft_bytes(document)) != signing.sha256_hex(source):
+            raise TransitionNotAllowed(_("The draft changed while it was being signed: sign it again."))
+        return _store_signature(document, actor=actor, signed=signed, at=at, credential=credential,
+                                how=credential.source)
 
 
 @transaction.atomic
