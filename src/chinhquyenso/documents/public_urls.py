@@ -1,6 +1,11 @@
 """Public pages: verify the signatures of a PDF or of an issued document (under /xac-thuc/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import public_views
 
 app_name = "verify"
-urlpatterns: list = []
+urlpatterns = [
+    path("", public_views.upload, name="upload"),
+    path("van-ban/<str:token>/", public_views.issued, name="issued"),
+]
