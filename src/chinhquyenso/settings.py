@@ -219,6 +219,17 @@ TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
 
+# --- Official documents: signatures -------------------------------------------
+# Trusted root certificates (PEM/DER files) for verifying signatures: a directory the IT
+# department manages with `manage.py import_trust_roots`, plus extra files or directories.
+CQS_TRUST_DIR = Path(os.environ.get("CQS_TRUST_DIR", VAR_DIR / "trust"))
+CQS_TRUST_ROOTS = env_list("CQS_TRUST_ROOTS")
+# An RFC 3161 timestamp authority for signatures (empty: signing time as declared).
+CQS_TSA_URL = os.environ.get("CQS_TSA_URL", "")
+CQS_TSA_AUTH = os.environ.get("CQS_TSA_AUTH", "")
+# LibreOffice's soffice for converting Word drafts to PDF (empty: found on PATH, if any).
+CQS_SOFFICE = os.environ.get("CQS_SOFFICE", "")
+
 # --- Static files (served by the app through WhiteNoise; no CDN) ---------------
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"

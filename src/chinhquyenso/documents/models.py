@@ -241,6 +241,9 @@ class IncomingDocument(models.Model):
         _("signatures on arrival"), max_length=10, choices=Verdict.choices, blank=True,
         help_text=_("Checked when the document arrives; empty when there was no PDF to check"))
     signature_checked_at = models.DateTimeField(_("signatures checked"), null=True, blank=True)
+    external_id = models.CharField(
+        _("sender's document id"), max_length=200, blank=True,
+        help_text=_("The document's id in an edXML exchange; status messages refer to it"))
 
     outgoing = models.ForeignKey(OutgoingDocument, on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="deliveries", verbose_name=_("sent document"))
@@ -260,6 +263,8 @@ class IncomingDocument(models.Model):
                                     name="documents_delivered_once"),
             models.CheckConstraint(condition=Q(incoming_number__isnull=True) | Q(year__isnull=False),
                                    name="documents_incoming_numbered_complete"),
+            models.UniqueConstraint(fields=["agency", "external_id"], condition=~Q(external_id=""),
+                                    name="documents_imported_once"),
         ]
 
     def __str__(self) -> str:
@@ -436,3 +441,46 @@ class PendingSignature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document_id}/{self.purpose}/{self.pk}"
+
+
+class ExchangeMessage(models.Model):
+    """An edXML file that left or reached an agency: a document package or a status
+    message, kept byte for byte. Outgoing ones wait in the agency's outbox until they
+    are fetched for the exchange (``sent_at``)."""
+
+    class Kind(models.TextChoices):
+        PACKAGE = "package", _("Document package")
+        STATUS = "status", _("Status message")
+
+    class Direction(models.TextChoices):
+        OUT = "out", _("Sent")
+        IN = "in", _("Received")
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="exchange_messages",
+                               verbose_name=_("agency"))
+    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    outgoing, incoming = (
+        models.ForeignKey(OutgoingDocument, on_delete=models.PROTECT, null=True, blank=True,
+                          related_name="exchange_messages", verbose_name=_("outgoing document")),
+        models.ForeignKey(IncomingDocument, on_delete=models.PROTECT, null=True, blank=True,
+                          related_name="exchange_messages", verbose_name=_("incoming document")),
+    )
+    document_ref = models.CharField(_("document id in the exchange"), max_length=200, db_index=True)
+    counterpart = models.CharField(_("other organisation"), max_length=300, blank=True)
+    status_code = models.CharField(_("status"), max_length=2, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    payload = models.FileField(upload_to="exchange/%Y/%m/")
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("created"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                   blank=True, related_name="+")
+    sent_at = models.DateTimeField(_("fetched for sending"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("exchange message")
+        verbose_name_plural = _("exchange messages")
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} {self.get_kind_display()} {self.document_ref} {self.status_code}"

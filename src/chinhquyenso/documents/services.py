@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,15 +26,16 @@ from chinhquyenso.core.services import record_audit
 from chinhquyenso.org.models import Agency, Role
 from chinhquyenso.org.permissions import require, roles_of
 
-from . import keys, pki, signing
+from . import edxml, keys, pki, search, signing
 from .conversion import ConversionUnavailable, needs_conversion, to_pdf
 from .errors import TransitionNotAllowed
-from .files import PDF_MAGIC, read_document_file, store_document_file
+from .files import PDF_MAGIC, read_document_file, sha256_of, store_document_file
 from .models import (
     Confidentiality,
     DocumentEvent,
     DocumentFile,
     DocumentType,
+    ExchangeMessage,
     IncomingChannel,
     IncomingDocument,
     IncomingState,
@@ -46,11 +48,14 @@ from .models import (
     Urgency,
 )
 from .numbering import notation_for, series_for, take_number
+from .text_extraction import document_text
+from .verification import UnverifiableUpload, verify_upload
 
 __all__ = [
     "TransitionNotAllowed",
     "add_external_credential", "add_signing_credential", "complete_remote_signature",
     "prepare_remote_signature", "sign_document", "withdraw_credential",
+    "export_edxml", "import_edxml", "import_status", "mark_outbox_sent", "reject_edxml",
     "approve_for_signature", "assign_incoming", "complete_incoming", "create_draft",
     "issue_document", "mark_signed", "number_document", "recall_document", "receive_external",
     "register_incoming", "return_incoming", "send_back_for_revision", "start_processing",
@@ -70,6 +75,7 @@ ACTION_LABELS = {
     "assign": gettext_lazy("assign"),
     "start": gettext_lazy("start processing"),
     "complete": gettext_lazy("complete"),
+    "export": gettext_lazy("package for another system"),
     "return": gettext_lazy("return to the sender"),
 }
 
@@ -164,6 +170,13 @@ def _record(document, *, actor, action: str, from_state: str, at: datetime, note
     record_audit(actor=actor, action=f"document.{'outgoing' if outgoing else 'incoming'}.{action}",
                  obj=document, before={"state": from_state},
                  after={"state": document.state, "note": note[:500], **(extra or {})})
+    search.index_document(document, text=document_text(document) if action in _NEW_TEXT else None)
+    if not outgoing:
+        _send_status(document, action, actor=actor, at=at, note=note)
+
+
+#: Steps after which the document's text is extracted again for the search index.
+_NEW_TEXT = {"create", "replace_draft", "sign", "receive"}
 
 
 def _reason(reason: str, message: str) -> str:
@@ -696,8 +709,10 @@ def issue_document(*, document_id: int, actor, at: datetime | None = None) -> Ou
     document.issued_at = at
     document.save(update_fields=["state", "issued_at", "updated_at"])
     recipients = list(document.internal_recipients.order_by("pk"))
+    verdict = _verdict_of(_latest_file(document, DocumentFile.Kind.SIGNED)) if recipients else ""
     for recipient in recipients:
         incoming = IncomingDocument.objects.create(
+            signature_verdict=verdict, signature_checked_at=at if verdict else None,
             agency=recipient, channel=IncomingChannel.INTERNAL, received_at=at,
             from_agency=document.agency, sender_name=document.agency.name,
             original_number=document.number, original_notation=document.notation,
@@ -764,6 +779,8 @@ def receive_external(*, agency: Agency, actor, subject: str, channel: str = Inco
         kind = DocumentFile.Kind.SCAN if channel == IncomingChannel.PAPER else DocumentFile.Kind.ATTACHMENT
         stored = [store_document_file(data=data, name=name, kind=kind, incoming=document, created_by=actor)
                   for name, data in files]
+        first_pdf = next((data for _name, data in files if bytes(data).startswith(PDF_MAGIC)), None)
+        _check_arrival(document, first_pdf, at)
         _record(document, actor=actor, action="receive", from_state="", at=at,
                 extra={"channel": channel, "files": [f.sha256 for f in stored]})
     return document
@@ -867,3 +884,274 @@ def return_incoming(*, document_id: int, actor, reason: str,
             from_state=outgoing.state, to_state=outgoing.state,
             note=f"{document.agency.name}: {reason}")
     return document
+
+
+# --- exchange with other systems (edXML, QCVN 102:2016) ----------------------------------------
+
+#: The status an incoming document's step sends back to its sender outside the platform.
+STATUS_OF_STEP = {
+    "receive": edxml.Status.RECEIVED,
+    "register": edxml.Status.REGISTERED,
+    "assign": edxml.Status.ASSIGNED,
+    "start": edxml.Status.PROCESSING,
+    "complete": edxml.Status.DONE,
+    "return": edxml.Status.REJECTED,
+}
+
+
+def _organ(agency: Agency) -> edxml.Organ:
+    return edxml.Organ(id=agency.code, name=agency.name)
+
+
+def _split_notation(document: OutgoingDocument) -> tuple[str, str]:
+    number, _sep, rest = document.notation.partition("/")
+    return number, rest
+
+
+def _store_message(*, agency: Agency, direction: str, kind: str, data: bytes, document_ref: str,
+                   at: datetime, actor, outgoing=None, incoming=None, counterpart: str = "",
+                   status_code: str = "", description: str = "") -> ExchangeMessage:
+    message = ExchangeMessage(
+        agency=agency, direction=direction, kind=kind, outgoing=outgoing, incoming=incoming,
+        document_ref=document_ref[:200], counterpart=counterpart[:300], status_code=status_code,
+        description=description, sha256=sha256_of(data), created_at=at, created_by=_actor_or_none(actor))
+    name = f"{kind}-{direction}-{message.sha256[:16]}.xml"
+    message.payload.save(name, ContentFile(data), save=False)
+    try:
+        with transaction.atomic():
+            message.save()
+    except BaseException:
+        message.payload.delete(save=False)
+        raise
+    return message
+
+
+def read_message(message: ExchangeMessage) -> bytes:
+    with message.payload.open("rb") as handle:
+        data = handle.read()
+    if sha256_of(data) != message.sha256:
+        raise ValidationError(_("The stored exchange file has been altered."), code="altered")
+    return data
+
+
+@transaction.atomic
+def export_edxml(*, document_id: int, actor, recipients: Iterable[edxml.Organ] | None = None,
+                 at: datetime | None = None) -> ExchangeMessage:
+    """Package an issued document for agencies outside the platform: an edXML file with
+    its sealed PDF, kept in the agency's outbox. ``recipients`` default to the
+    document's recipients on the platform (for a round trip through files)."""
+    at = _now(at)
+    document = _lock_outgoing(document_id)
+    _require_state(document, {OutgoingState.ISSUED}, "export")
+    _require_right(actor, "documents.register", document.agency)
+    signed = _latest_file(document, DocumentFile.Kind.SIGNED)
+    if signed is None:
+        raise ValidationError({"__all__": [_("The signed file of this document is missing.")]})
+    to_organs = list(recipients) if recipients is not None else [
+        _organ(a) for a in document.internal_recipients.order_by("code")]
+    if not to_organs:
+        raise ValidationError({"recipients": [_("Name at least one recipient organisation.")]})
+    number, notation = _split_notation(document)
+    document_ref = edxml.make_document_id(document.agency.code, document.issued_on, number, notation)
+    package = edxml.DocumentPackage(
+        from_organ=_organ(document.agency), to_organs=to_organs, code_number=number,
+        code_notation=notation, promulgation_date=document.issued_on, subject=document.subject,
+        document_id=document_ref, promulgation_place=document.place,
+        document_type=edxml.DocumentType(document.document_type.code, document.document_type.name),
+        signer_competence=document.signer_capacity, signer_position=document.signer_position,
+        signer_full_name=document.signer_name, due_date=document.deadline, priority=document.urgency,
+        page_amount=document.page_count,
+        trace=[edxml.TraceEntry(document.agency.code, document.issued_at or at, edxml.BusinessType.NEW)],
+        attachments=[edxml.Attachment(f"{_file_stem(document.notation)}.pdf", "application/pdf",
+                                      read_document_file(signed))])
+    try:
+        data = edxml.build_package(package)
+    except edxml.EdxmlError as exc:
+        raise ValidationError({"__all__": [str(exc)]}) from exc
+    message = _store_message(
+        agency=document.agency, direction=ExchangeMessage.Direction.OUT, kind=ExchangeMessage.Kind.PACKAGE,
+        data=data, document_ref=document_ref, at=at, actor=actor, outgoing=document,
+        counterpart=", ".join(o.id for o in to_organs))
+    DocumentEvent.objects.create(outgoing=document, at=at, actor=_actor_or_none(actor), action="export",
+                                 from_state=document.state, to_state=document.state,
+                                 note=", ".join(o.name or o.id for o in to_organs))
+    record_audit(actor=actor, action="document.outgoing.export", obj=document,
+                 after={"message": message.pk, "sha256": message.sha256, "to": [o.id for o in to_organs]})
+    return message
+
+
+def import_edxml(*, agency: Agency, actor, data: bytes, at: datetime | None = None) -> IncomingDocument:
+    """Receive an edXML package addressed to ``agency``: checked whole (XML, fields,
+    attachments and their SHA-256) before anything is stored; then an incoming document
+    with its files, its signatures verified, and a “received” status for the sender."""
+    at = _now(at)
+    data = bytes(data or b"")
+    with transaction.atomic():
+        _require_right(actor, "documents.register", agency)
+        try:
+            package = edxml.parse_package(data)
+        except edxml.EdxmlError as exc:
+            raise ValidationError({"file": [str(exc)]}, code=exc.code) from exc
+        if agency.code not in {o.id for o in package.to_organs}:
+            raise ValidationError({"file": [_("This package is addressed to %(to)s, not to %(agency)s.")
+                                            % {"to": ", ".join(o.name or o.id for o in package.to_organs),
+                                               "agency": agency.name}]}, code="misdirected")
+        if IncomingDocument.objects.filter(agency=agency, external_id=package.document_id).exists():
+            raise ValidationError({"file": [_("This document (%(ref)s) has already been received.")
+                                            % {"ref": package.document_id}]}, code="duplicate")
+        sender = Agency.objects.filter(code=package.from_organ.id).first()
+        type_code = package.document_type.code if package.document_type else ""
+        document = IncomingDocument(
+            agency=agency, channel=IncomingChannel.ELECTRONIC, received_at=at, from_agency=sender,
+            sender_name=(package.from_organ.name or (sender.name if sender else package.from_organ.id))[:250],
+            original_number=int(package.code_number) if package.code_number.isdigit() else None,
+            original_notation=f"{package.code_number}/{package.code_notation}"[:100],
+            original_date=package.promulgation_date,
+            document_type=DocumentType.objects.filter(code=type_code).first() if type_code else None,
+            subject=package.subject, urgency=edxml.urgency_for_priority(package.priority),
+            deadline=package.due_date, state=IncomingState.RECEIVED, received_by=_actor_or_none(actor),
+            external_id=package.document_id[:200])
+        document.full_clean()
+        document.save()
+        for attachment in package.attachments:
+            store_document_file(data=attachment.data, name=attachment.name, kind=DocumentFile.Kind.ATTACHMENT,
+                                incoming=document, content_type=attachment.content_type, created_by=actor)
+        main = package.main_attachment
+        _check_arrival(document, main.data if main is not None else None, at)
+        _store_message(agency=agency, direction=ExchangeMessage.Direction.IN, kind=ExchangeMessage.Kind.PACKAGE,
+                       data=data, document_ref=package.document_id, at=at, actor=actor, incoming=document,
+                       counterpart=package.from_organ.id)
+        _record(document, actor=actor, action="receive", from_state="", at=at,
+                extra={"channel": IncomingChannel.ELECTRONIC, "from": package.from_organ.id,
+                       "ref": package.document_id, "verdict": document.signature_verdict})
+    return document
+
+
+def reject_edxml(*, agency: Agency, actor, data: bytes, reason: str, at: datetime | None = None) -> ExchangeMessage:
+    """Answer a package that cannot be received (misdirected, invalid) with a “rejected”
+    status for its sender; the package itself is not stored. Needs a readable header."""
+    at = _now(at)
+    reason = _reason(reason, _("Give the reason for returning the document."))
+    with transaction.atomic():
+        _require_right(actor, "documents.register", agency)
+        try:
+            package = edxml.parse_package(bytes(data or b""), require_digest=False)
+        except edxml.EdxmlError as exc:
+            raise ValidationError({"file": [str(exc)]}, code=exc.code) from exc
+        status = edxml.StatusMessage(
+            from_organ=_organ(agency), to_organ=package.from_organ, document_id=package.document_id,
+            code_number=package.code_number, code_notation=package.code_notation,
+            status_code=edxml.Status.REJECTED, description=reason, timestamp=at,
+            staff_name=_staff_name(actor), promulgation_date=package.promulgation_date)
+        message = _store_message(
+            agency=agency, direction=ExchangeMessage.Direction.OUT, kind=ExchangeMessage.Kind.STATUS,
+            data=edxml.build_status(status), document_ref=package.document_id, at=at, actor=actor,
+            counterpart=package.from_organ.id, status_code=edxml.Status.REJECTED, description=reason)
+        record_audit(actor=actor, action="document.exchange.reject", obj=message,
+                     after={"ref": package.document_id, "to": package.from_organ.id, "reason": reason[:500]})
+    return message
+
+
+def _staff_name(actor) -> str:
+    official = getattr(actor, "official", None)
+    return official.full_name if official is not None else ""
+
+
+def _send_status(document: IncomingDocument, step: str, *, actor, at: datetime, note: str = "") -> None:
+    """A status message for the sender of an electronically received document."""
+    code = STATUS_OF_STEP.get(step)
+    if code is None or not document.external_id:
+        return
+    original = document.exchange_messages.filter(direction=ExchangeMessage.Direction.IN,
+                                                 kind=ExchangeMessage.Kind.PACKAGE).first()
+    sender_id = original.counterpart if original is not None else (
+        document.from_agency.code if document.from_agency else "")
+    number, _sep, notation = document.original_notation.partition("/")
+    status = edxml.StatusMessage(
+        from_organ=_organ(document.agency), to_organ=edxml.Organ(sender_id, document.sender_name),
+        document_id=document.external_id, code_number=number, code_notation=notation, status_code=code,
+        description=note or str(code.label), timestamp=at, staff_name=_staff_name(actor),
+        department=document.lead_unit.name if document.lead_unit_id else "",
+        promulgation_date=document.original_date)
+    _store_message(agency=document.agency, direction=ExchangeMessage.Direction.OUT,
+                   kind=ExchangeMessage.Kind.STATUS, data=edxml.build_status(status),
+                   document_ref=document.external_id, at=at, actor=actor, incoming=document,
+                   counterpart=sender_id, status_code=code, description=note)
+
+
+def import_status(*, agency: Agency, actor, data: bytes, at: datetime | None = None) -> ExchangeMessage:
+    """A status message about a document ``agency`` sent: recorded in the document's
+    history (received, rejected, registered, assigned, processing, done, recall)."""
+    at = _now(at)
+    data = bytes(data or b"")
+    with transaction.atomic():
+        _require_right(actor, "documents.register", agency)
+        try:
+            status = edxml.parse_status(data)
+        except edxml.EdxmlError as exc:
+            raise ValidationError({"file": [str(exc)]}, code=exc.code) from exc
+        if status.to_organ.id != agency.code:
+            raise ValidationError({"file": [_("This status message is for %(to)s, not for %(agency)s.")
+                                            % {"to": status.to_organ.name or status.to_organ.id,
+                                               "agency": agency.name}]}, code="misdirected")
+        sent = (ExchangeMessage.objects.filter(agency=agency, direction=ExchangeMessage.Direction.OUT,
+                                               kind=ExchangeMessage.Kind.PACKAGE,
+                                               document_ref=status.document_id)
+                .select_related("outgoing").first())
+        if sent is None or sent.outgoing is None:
+            raise ValidationError({"file": [_("No document sent by %(agency)s has the id %(ref)s.")
+                                            % {"agency": agency.name, "ref": status.document_id}]},
+                                  code="unknown_document")
+        outgoing = _lock_outgoing(sent.outgoing_id)
+        message = _store_message(
+            agency=agency, direction=ExchangeMessage.Direction.IN, kind=ExchangeMessage.Kind.STATUS, data=data,
+            document_ref=status.document_id, at=at, actor=actor, outgoing=outgoing,
+            counterpart=status.from_organ.id, status_code=str(status.status_code),
+            description=status.description)
+        label = edxml.Status(status.status_code).label
+        DocumentEvent.objects.create(
+            outgoing=outgoing, at=status.timestamp, actor=_actor_or_none(actor),
+            action=f"recipient_status_{status.status_code}", from_state=outgoing.state, to_state=outgoing.state,
+            note=f"{status.from_organ.name or status.from_organ.id}: {label}"
+                 + (f" – {status.description}" if status.description and status.description != label else ""))
+        record_audit(actor=actor, action="document.exchange.status", obj=outgoing,
+                     after={"from": status.from_organ.id, "status": str(status.status_code), "message": message.pk})
+    return message
+
+
+@transaction.atomic
+def mark_outbox_sent(*, message_ids: Iterable[int], actor, at: datetime | None = None) -> int:
+    """The exchange fetched these files from the outbox."""
+    at = _now(at)
+    messages = list(ExchangeMessage.objects.select_for_update(of=("self",)).select_related("agency__unit")
+                    .filter(pk__in=list(message_ids), direction=ExchangeMessage.Direction.OUT, sent_at__isnull=True))
+    for message in messages:
+        _require_right(actor, "documents.register", message.agency)
+        message.sent_at = at
+        message.save(update_fields=["sent_at"])
+        record_audit(actor=actor, action="document.exchange.sent", obj=message, after={"sent_at": at})
+    return len(messages)
+
+
+# --- on arrival: signatures checked, text indexed ----------------------------------------------
+
+def _check_arrival(document: IncomingDocument, pdf: bytes | None, at: datetime) -> None:
+    """Verify the signatures of the PDF a document arrived with; the verdict stays with it."""
+    if not pdf:
+        return
+    try:
+        document.signature_verdict = verify_upload(pdf).verdict
+    except UnverifiableUpload:
+        document.signature_verdict = ""
+        return
+    document.signature_checked_at = at
+    document.save(update_fields=["signature_verdict", "signature_checked_at", "updated_at"])
+
+
+def _verdict_of(record: DocumentFile | None) -> str:
+    if record is None:
+        return ""
+    try:
+        return verify_upload(read_document_file(record)).verdict
+    except (UnverifiableUpload, ValidationError):
+        return ""

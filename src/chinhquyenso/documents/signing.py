@@ -141,6 +141,10 @@ __all__ = [
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # fontTools logs every glyph of the stamp's font subset (INFO) and harmless dropped tables (WARNING).
 logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
+# pyHanko logs a full traceback for every untrusted or expired signature it validates;
+# the verdict says it, and the public verification page would fill the logs.
+logging.getLogger("pyhanko.sign.validation").setLevel(logging.CRITICAL)
+logging.getLogger("pyhanko_certvalidator").setLevel(logging.ERROR)
 STAMP_FONT = FONT_DIR / "DejaVuSans.ttf"
 #: Lower right of an A4 page (points: x1, y1, x2, y2), where the signature block sits.
 DEFAULT_STAMP_BOX: tuple[int, int, int, int] = (315, 60, 565, 135)
