@@ -148,3 +148,19 @@ def test_documents_delivered_on_the_platform_are_verified_on_arrival(signed, cit
     services.issue_document(document_id=document.pk, actor=city_clerk)
     delivered = IncomingDocument.objects.get(outgoing=document, agency=ward_pc)
     assert delivered.signature_verdict == "valid" and delivered.signature_checked_at is not None
+
+
+def test_a_recall_travels_as_a_package_and_is_accepted(issued, city_clerk, city_leader, city_pc, ward_pc,
+                                                       ward_clerk):
+    received = services.import_edxml(agency=ward_pc, actor=ward_clerk,
+                                     data=package_for(issued, city_clerk, ward_pc))
+    services.recall_document(document_id=issued.pk, actor=city_leader, reason="Sai thể thức, ban hành lại")
+    recall = outbox(city_pc).filter(kind="package").last()
+    assert recall.description == "Sai thể thức, ban hành lại"
+    again = services.import_edxml(agency=ward_pc, actor=ward_clerk, data=services.read_message(recall))
+    assert again.pk == received.pk and again.sender_recalled_at is not None
+    assert again.events.filter(action="sender_recall").get().note == "Sai thể thức, ban hành lại"
+    accepted = outbox(ward_pc).filter(kind="status").last()
+    assert accepted.status_code == "15"
+    services.import_status(agency=city_pc, actor=city_clerk, data=services.read_message(accepted))
+    assert issued.events.filter(action="recipient_status_15").exists()

@@ -746,7 +746,27 @@ def recall_document(*, document_id: int, actor, reason: str,
         _record(incoming, actor=actor, action="sender_recall", from_state=incoming.state, at=at,
                 note=reason)
     _record(document, actor=actor, action="recall", from_state=OutgoingState.ISSUED, at=at, note=reason)
+    _package_recalls(document, actor=actor, reason=reason, at=at)
     return document
+
+
+def _package_recalls(document: OutgoingDocument, *, actor, reason: str, at: datetime) -> None:
+    """A recall package (business type 1) for each package of the document that went to
+    another system, in the outbox like the package itself."""
+    sent = document.exchange_messages.filter(direction=ExchangeMessage.Direction.OUT,
+                                             kind=ExchangeMessage.Kind.PACKAGE).order_by("pk")
+    for message in sent:
+        package = edxml.parse_package(read_message(message))
+        if package.trace and package.trace[-1].business_type == edxml.BusinessType.RECALL:
+            continue
+        package.trace = [*package.trace, edxml.TraceEntry(document.agency.code, at, edxml.BusinessType.RECALL)]
+        package.business_reason = reason
+        recall = _store_message(
+            agency=document.agency, direction=ExchangeMessage.Direction.OUT, kind=ExchangeMessage.Kind.PACKAGE,
+            data=edxml.build_package(package), document_ref=package.document_id, at=at, actor=actor,
+            outgoing=document, counterpart=message.counterpart, description=reason)
+        record_audit(actor=actor, action="document.outgoing.export_recall", obj=document,
+                     after={"message": recall.pk, "to": message.counterpart})
 
 
 # --- incoming documents ------------------------------------------------------------------------
@@ -896,6 +916,7 @@ STATUS_OF_STEP = {
     "start": edxml.Status.PROCESSING,
     "complete": edxml.Status.DONE,
     "return": edxml.Status.REJECTED,
+    "sender_recall": edxml.Status.RECALL_ACCEPTED,
 }
 
 
@@ -992,6 +1013,8 @@ def import_edxml(*, agency: Agency, actor, data: bytes, at: datetime | None = No
             package = edxml.parse_package(data)
         except edxml.EdxmlError as exc:
             raise ValidationError({"file": [str(exc)]}, code=exc.code) from exc
+        if package.trace and package.trace[-1].business_type == edxml.BusinessType.RECALL:
+            return _receive_recall(agency=agency, actor=actor, package=package, data=data, at=at)
         if agency.code not in {o.id for o in package.to_organs}:
             raise ValidationError({"file": [_("This package is addressed to %(to)s, not to %(agency)s.")
                                             % {"to": ", ".join(o.name or o.id for o in package.to_organs),
@@ -1024,6 +1047,27 @@ def import_edxml(*, agency: Agency, actor, data: bytes, at: datetime | None = No
         _record(document, actor=actor, action="receive", from_state="", at=at,
                 extra={"channel": IncomingChannel.ELECTRONIC, "from": package.from_organ.id,
                        "ref": package.document_id, "verdict": document.signature_verdict})
+    return document
+
+
+def _receive_recall(*, agency: Agency, actor, package: edxml.DocumentPackage, data: bytes,
+                    at: datetime) -> IncomingDocument:
+    """The sender recalls a document it sent by exchange: the received copy is marked
+    recalled (its handling stops being due) and the sender gets “recall accepted”."""
+    document = (IncomingDocument.objects.select_for_update(of=("self",)).select_related("agency__unit", "lead_unit")
+                .filter(agency=agency, external_id=package.document_id).first())
+    if document is None:
+        raise ValidationError({"file": [_("This recall concerns a document (%(ref)s) that was never received.")
+                                        % {"ref": package.document_id}]}, code="unknown_document")
+    if document.sender_recalled_at is not None:
+        return document
+    document.sender_recalled_at = at
+    document.save(update_fields=["sender_recalled_at", "updated_at"])
+    _store_message(agency=agency, direction=ExchangeMessage.Direction.IN, kind=ExchangeMessage.Kind.PACKAGE,
+                   data=data, document_ref=package.document_id, at=at, actor=actor, incoming=document,
+                   counterpart=package.from_organ.id, description=package.business_reason)
+    _record(document, actor=actor, action="sender_recall", from_state=document.state, at=at,
+            note=package.business_reason)
     return document
 
 
