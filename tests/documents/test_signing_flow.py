@@ -2,10 +2,16 @@
 the leader's signature with a server-held key, in two phases or uploaded, and the
 agency's seal at numbering. Real keys from a test CA, real PDFs, real verification."""
 
+import base64
 import datetime as dt
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from chinhquyenso.core.models import AuditEntry
@@ -189,3 +195,46 @@ def test_a_draft_that_is_not_a_pdf_is_refused(draft):
     with pytest.raises(ValidationError) as refused:
         draft("QĐ", draft=("anh.png", b"\x89PNG\r\n\x1a\n"))
     assert "PDF" in str(refused.value)
+
+
+class _TokenHelper(BaseHTTPRequestHandler):
+    """The small program on the leader's computer that signs with the USB token's key."""
+
+    key = None
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        digest = base64.b64decode(body["digest"])
+        signature = self.key.sign(digest, ec.ECDSA(Prehashed(hashes.SHA256())))
+        data = json.dumps({"signature": base64.b64encode(signature).decode()}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_the_leader_signs_through_the_token_helper_on_their_computer(draft, drafter, city_leader, city_pc):
+    key = pki.issue_certificate(signing_ca(), common_name="Bùi Văn Sơn", organisation=city_pc.name,
+                                kind="person", key_type="ec", not_before=CERTS_FROM, days=3000)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), type("Helper", (_TokenHelper,), {"key": key.private_key}))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        services.add_external_credential(
+            actor=city_leader, official=city_leader.official,
+            certificate=key.certificate.public_bytes(serialization.Encoding.PEM),
+            signer_url=f"http://127.0.0.1:{server.server_address[1]}/ky-so")
+        document = approved(draft, drafter, city_leader)
+        document = services.sign_document(document_id=document.pk, actor=city_leader)  # no passphrase
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    (verdict,) = verdicts(latest_signed(document))
+    assert verdict.ok and verdict.certificate_sha256 == key.certificate.fingerprint(hashes.SHA256()).hex()
+    audit = AuditEntry.objects.get(action="document.outgoing.sign", object_id=str(document.pk))
+    assert audit.after["how"] == "external"
