@@ -63,6 +63,16 @@ def give_seal(agency, admin) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _messages_in_english():
+    """The services' messages are asserted in English (their msgids); pages choose their
+    language per request, so page tests are not affected."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _trust_the_test_ca(settings, tmp_path):
     """Only the test CA is trusted (the trust store is a directory of certificates)."""
     from cryptography.hazmat.primitives import serialization

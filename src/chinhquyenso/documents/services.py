@@ -48,7 +48,7 @@ from .models import (
     Urgency,
 )
 from .numbering import notation_for, series_for, take_number
-from .text_extraction import document_text
+from .text_extraction import document_text, extract_pdf_text
 from .verification import UnverifiableUpload, verify_upload
 
 __all__ = [
@@ -161,7 +161,7 @@ def _actor_or_none(actor):
 
 
 def _record(document, *, actor, action: str, from_state: str, at: datetime, note: str = "",
-            extra: dict | None = None) -> None:
+            extra: dict | None = None, text: str | None = None) -> None:
     outgoing = isinstance(document, OutgoingDocument)
     DocumentEvent.objects.create(
         outgoing=document if outgoing else None, incoming=None if outgoing else document,
@@ -170,7 +170,9 @@ def _record(document, *, actor, action: str, from_state: str, at: datetime, note
     record_audit(actor=actor, action=f"document.{'outgoing' if outgoing else 'incoming'}.{action}",
                  obj=document, before={"state": from_state},
                  after={"state": document.state, "note": note[:500], **(extra or {})})
-    search.index_document(document, text=document_text(document) if action in _NEW_TEXT else None)
+    if text is None and action in _NEW_TEXT:
+        text = document_text(document)
+    search.index_document(document, text=text)
     if not outgoing:
         _send_status(document, action, actor=actor, at=at, note=note)
 
@@ -498,7 +500,7 @@ def _signing_failed(exc: Exception) -> ValidationError:
 
 
 def _store_signature(document: OutgoingDocument, *, actor, signed: bytes, at: datetime,
-                     credential: SigningCredential, how: str) -> OutgoingDocument:
+                     credential: SigningCredential, how: str, text: str | None = None) -> OutgoingDocument:
     stored = store_document_file(
         data=signed, name=f"van-ban-{document.pk}-da-ky.pdf", kind=DocumentFile.Kind.SIGNED,
         outgoing=document, content_type="application/pdf", created_by=actor)
@@ -509,7 +511,7 @@ def _store_signature(document: OutgoingDocument, *, actor, signed: bytes, at: da
     document.state = OutgoingState.SIGNED
     document.signed_at = at
     document.save(update_fields=["state", "signed_at", "signer_name", "signer_position", "updated_at"])
-    _record(document, actor=actor, action="sign", from_state=OutgoingState.APPROVED, at=at,
+    _record(document, actor=actor, action="sign", from_state=OutgoingState.APPROVED, at=at, text=text,
             extra={"file_id": stored.pk, "sha256": stored.sha256, "certificate": credential.fingerprint,
                    "how": how})
     return document
@@ -543,13 +545,14 @@ def sign_document(*, document_id: int, actor, passphrase: str = "",
             location=document.place or None)
     except (signing.SigningError, signing.ExternalSignerError) as exc:
         raise _signing_failed(exc) from exc
+    text = extract_pdf_text(signed)  # for the search index, before the document is locked
     with transaction.atomic():
         document = _lock_outgoing(document_id)
         _require_state(document, {OutgoingState.APPROVED}, "sign")
         if signing.sha256_hex(_draft_bytes(document)) != signing.sha256_hex(source):
             raise TransitionNotAllowed(_("The draft changed while it was being signed: sign it again."))
         return _store_signature(document, actor=actor, signed=signed, at=at, credential=credential,
-                                how=credential.source)
+                                how=credential.source, text=text)
 
 
 @transaction.atomic
@@ -710,6 +713,7 @@ def issue_document(*, document_id: int, actor, at: datetime | None = None) -> Ou
     document.save(update_fields=["state", "issued_at", "updated_at"])
     recipients = list(document.internal_recipients.order_by("pk"))
     verdict = _verdict_of(_latest_file(document, DocumentFile.Kind.SIGNED)) if recipients else ""
+    delivered_text = document_text(document) if recipients else ""  # once for every recipient
     for recipient in recipients:
         incoming = IncomingDocument.objects.create(
             signature_verdict=verdict, signature_checked_at=at if verdict else None,
@@ -720,7 +724,7 @@ def issue_document(*, document_id: int, actor, at: datetime | None = None) -> Ou
             subject=document.subject, urgency=document.urgency,
             confidentiality=document.confidentiality, deadline=document.deadline,
             state=IncomingState.RECEIVED, outgoing=document)
-        _record(incoming, actor=actor, action="receive", from_state="", at=at,
+        _record(incoming, actor=actor, action="receive", from_state="", at=at, text=delivered_text,
                 extra={"from": document.agency.code, "notation": document.notation})
     _record(document, actor=actor, action="issue", from_state=OutgoingState.NUMBERED, at=at,
             extra={"delivered_to": [r.code for r in recipients]})
