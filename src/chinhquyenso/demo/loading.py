@@ -1,6 +1,7 @@
 """Loads the demo data set through the apps' services (so the audit log records it),
 then twelve months of dossiers in bulk (demo.dossiers), the residents, and the
-community digital technology teams with a year of their activities (community.demo)."""
+community digital technology teams with a year of their activities (community.demo), and a
+year of official documents really signed with the demo PKI (documents.demo)."""
 
 from __future__ import annotations
 
@@ -29,12 +30,14 @@ def database_is_empty() -> bool:
 def load_demo(*, progress: Progress = lambda message: None, import_today: bool = True,
               dossier_count: int = 0, dossier_progress: DossierProgress | None = None,
               population: int = 0, population_progress=None, teams: bool = False,
-              teams_progress: DossierProgress | None = None) -> dict:
+              teams_progress: DossierProgress | None = None, documents: int = 0,
+              documents_progress: DossierProgress | None = None) -> dict:
     """Load the seed's city; then, when dossier_count is positive, that many dossiers of
     the last twelve months (demo.dossiers.generate, default seed); `population`
     residents; with `teams`, one community team per residential group with its members
     and a year of activities (community.demo.generate, after the dossiers so the assisted
-    ones become activities)."""
+    ones become activities); when `documents` is positive, the demo PKI and that many
+    official documents of the last twelve months, really signed (documents.demo.generate)."""
     with transaction.atomic():
         progress("Đơn vị hành chính: tỉnh Vĩnh Phúc, thành phố Vĩnh Yên, 9 phường/xã")
         province = org.create_unit(**city.PROVINCE)
@@ -114,6 +117,14 @@ def load_demo(*, progress: Progress = lambda message: None, import_today: bool =
                  "tập huấn và hoạt động 12 tháng")
         community = community_demo.generate(progress=teams_progress)
 
+    official_documents = None
+    if documents > 0:
+        from chinhquyenso.documents import demo as documents_demo
+
+        progress(f"{documents} văn bản đi mẫu của 12 tháng gần nhất, ký số thật (khóa của lãnh đạo, "
+                 "con dấu số của cơ quan), và văn bản đến")
+        official_documents = documents_demo.generate(count=documents, progress=documents_progress)
+
     imported = {"created": 0, "updated": 0}
     if import_today:
         progress("Danh mục đơn vị hành chính hiện hành (từ 01/07/2025)")
@@ -121,7 +132,8 @@ def load_demo(*, progress: Progress = lambda message: None, import_today: bool =
     return {"wards": len(wards), "groups": group_count, "agencies": len(agencies),
             "officials": len(city.OFFICIALS) + len(city.WARD_OFFICIALS),
             "procedures": procedures, "current_units": imported["created"],
-            "dossiers": generated, "citizens": citizens, "teams": community}
+            "dossiers": generated, "citizens": citizens, "teams": community,
+            "documents": official_documents}
 
 
 def _create_official(*, username: str, password_hash: str, full_name: str, title: str,

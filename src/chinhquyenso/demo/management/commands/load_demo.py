@@ -1,7 +1,9 @@
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from chinhquyenso.demo import city, dossiers
 from chinhquyenso.demo.loading import database_is_empty, load_demo
+from chinhquyenso.documents import demo as documents_demo
 
 
 class Command(BaseCommand):
@@ -27,12 +29,26 @@ class Command(BaseCommand):
         parser.add_argument("--without-teams", action="store_true",
                             help="Do not generate the community digital technology teams "
                                  "and their activities.")
+        parser.add_argument("--without-documents", action="store_true",
+                            help="Do not generate the demo PKI and the official documents.")
+        parser.add_argument("--documents", type=int, default=None, metavar="COUNT",
+                            help="Number of demo outgoing documents, each really signed by its "
+                                 "leader and sealed by its agency (default: in proportion to "
+                                 f"the dossiers, {documents_demo.DEFAULT_COUNT} with the default "
+                                 f"{dossiers.DEFAULT_COUNT} dossiers, none without dossiers).")
 
     def handle(self, *args, if_empty=False, without_current_units=False, without_dossiers=False,
-               without_teams=False, verbosity=1, **options):
+               without_teams=False, without_documents=False, verbosity=1, **options):
         count = 0 if without_dossiers else options.get("dossiers", dossiers.DEFAULT_COUNT)
         if count < 0:
             raise CommandError("--dossiers phải là số dương (must be positive).")
+        documents = options.get("documents")
+        if without_documents:
+            documents = 0
+        elif documents is None:  # signatures take time: as many as the dossiers call for
+            documents = round(count * documents_demo.DEFAULT_COUNT / dossiers.DEFAULT_COUNT)
+        if documents < 0:
+            raise CommandError("--documents phải là số dương (must be positive).")
         if not database_is_empty():
             if if_empty:
                 self.stdout.write("Cơ sở dữ liệu đã có dữ liệu: bỏ qua dữ liệu mẫu.")
@@ -49,6 +65,9 @@ class Command(BaseCommand):
                            if verbosity else None,
                            teams=not without_teams,
                            teams_progress=dossiers.text_progress_bar(self.stdout)
+                           if verbosity else None,
+                           documents=documents,
+                           documents_progress=dossiers.text_progress_bar(self.stdout)
                            if verbosity else None)
         self.stdout.write(self.style.SUCCESS(
             f"Đã nạp: {counts['wards']} phường/xã, {counts['groups']} tổ dân phố/thôn, "
@@ -60,6 +79,8 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Hồ sơ mẫu: {counts['dossiers'].summary()}"))
         if counts["teams"] is not None:
             self.stdout.write(self.style.SUCCESS(f"Tổ công nghệ số: {counts['teams'].summary()}"))
+        if counts.get("documents") is not None:
+            self.stdout.write(self.style.SUCCESS(f"Văn bản mẫu: {counts['documents'].summary()}"))
         print_demo_accounts(self.stdout)
 
 
@@ -70,3 +91,9 @@ def print_demo_accounts(out) -> None:
     slugs = ", ".join(city.WARD_SLUGS.values())
     out.write(f"  và motcua.<phường>, chuyenvien.<phường>, lanhdao.<phường>, congdong.<phường> "
               f"cho mỗi phường/xã ({slugs})")
+    if get_user_model().objects.filter(username__startswith="vanthu.").exists():
+        offices = ", ".join(username for username, _name, _title in
+                            documents_demo.OFFICE_SPECIALISTS.values())
+        out.write(f"  văn thư phường/xã: vanthu.<phường>; chuyên viên các phòng: {offices}")
+    if (documents_demo.demo_ca_dir() / documents_demo.CA_FILE).exists():
+        out.write(documents_demo.pki_summary_line())
