@@ -533,11 +533,98 @@ def test_downloads_for_the_agency_and_for_recipients_of_the_issued_document(
     assert client.get(f"/van-ban/tep/{sealed.pk}/").status_code == 302
 
 
-def test_the_navigation_shows_documents_to_their_roles(client, drafter, counter_officer, city, city_pc):
-    link = '<a href="/van-ban/">Documents</a>'
-    assert link in html(open_as(client, drafter).get("/can-bo/"))
-    assert link not in html(open_as(client, counter_officer).get("/can-bo/"))
+def site_nav(response) -> str:
+    page = html(response)
+    return page[page.index('<nav class="site-nav"'):].split("</nav>", 1)[0]
+
+
+def test_one_link_to_the_documents_in_the_navigation(client, drafter, counter_officer, city, city_pc):
+    """The documents area's link is everyone's; for those who handle documents it is their
+    work link beside “My workspace”, and it is there once."""
+    link = '<a href="/van-ban/">Official documents</a>'
+    drafter_nav = site_nav(open_as(client, drafter).get("/can-bo/"))
+    assert drafter_nav.count('href="/van-ban/"') == 1 and link in drafter_nav
+    assert drafter_nav.index("My workspace") < drafter_nav.index("Official documents")
+    on_documents = site_nav(client.get("/van-ban/"))
+    assert '<a href="/van-ban/" aria-current="page">Official documents</a>' in on_documents
+    counter_nav = site_nav(open_as(client, counter_officer).get("/can-bo/"))
+    assert counter_nav.count('href="/van-ban/"') == 1  # the area, among the others
+    assert counter_nav.index("Official documents") < counter_nav.index("My workspace")
     office = AgencyFactory(code="000.09.00.H62", name="Phòng Văn hóa", abbreviation="VH",
                            kind=AgencyKind.OFFICE, unit=city, parent=city_pc)
     both = OfficialFactory(agency=office, roles=[(Role.SPECIALIST, city), (Role.LEADER, city)]).user
-    assert html(open_as(client, both).get("/can-bo/")).count(link) == 1
+    assert site_nav(open_as(client, both).get("/can-bo/")).count('href="/van-ban/"') == 1
+    client.logout()
+    assert site_nav(client.get("/")).count('href="/van-ban/"') == 1
+
+
+def test_visitors_pages_do_not_ask_for_documents_roles(client, db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+    assert not [q for q in queries.captured_queries if "roleassignment" in q["sql"].lower()]
+
+
+# --- register exports are logged -------------------------------------------------------------
+
+def test_register_exports_write_the_audit_log(client, issued, city_clerk, ward_pc, ward_clerk):
+    from chinhquyenso.core.models import AuditEntry
+
+    issued(internal_recipients=[ward_pc])
+    open_as(client, city_clerk)
+    workbook_rows(client.get("/van-ban/so-van-ban-di/excel/", {"state": OutgoingState.ISSUED,
+                                                               "year": THIS_YEAR}))
+    entry = AuditEntry.objects.get(action="document.register.export")
+    assert entry.actor == city_clerk
+    assert entry.after == {"register": "outgoing", "rows": 1,
+                           "filters": {"state": OutgoingState.ISSUED, "year": str(THIS_YEAR)}}
+    open_as(client, ward_clerk)
+    workbook_rows(client.get("/van-ban/so-van-ban-den/excel/"))
+    incoming = AuditEntry.objects.filter(action="document.register.export").latest("seq")
+    assert (incoming.actor, incoming.after["register"], incoming.after["rows"]) == (ward_clerk, "incoming", 1)
+    client.get("/van-ban/so-van-ban-den/")  # reading the register on screen is not logged
+    assert AuditEntry.objects.filter(action="document.register.export").count() == 2
+
+
+# --- confidential documents -------------------------------------------------------------------
+
+def test_confidential_documents_are_read_by_leaders_clerks_and_those_named(
+        client, draft, issued, drafter, city_leader, city_clerk, city_pc, city_office, city, ward_pc, ward_clerk,
+        ward_leader, ward_specialist, ward):
+    secret = "Về phương án bảo vệ mục tiêu trọng điểm"
+    document = issued(subject=secret, confidentiality="mat", internal_recipients=[ward_pc])
+    sealed = document.files.filter(kind=DocumentFile.Kind.SIGNED).last()
+    colleague = OfficialFactory(agency=city_office, full_name="Đồng nghiệp", roles=[(Role.SPECIALIST, city)]).user
+    index_everything()
+
+    def sees(user, address, text=secret) -> bool:
+        response = open_as(client, user).get(address)
+        assert response.status_code == 200
+        return text in html(response)
+
+    out, register = f"/van-ban/di/{document.pk}/", "/van-ban/so-van-ban-di/"
+    for reader in (drafter, city_leader, city_clerk):  # the drafter, the agency's leader and clerk
+        assert sees(reader, out) and sees(reader, register)
+        assert open_as(client, reader).get(f"/van-ban/tep/{sealed.pk}/").status_code == 200
+    # Another specialist of the Văn phòng sees the document in the register, not what it says.
+    assert not sees(colleague, out) and not sees(colleague, register)
+    assert sees(colleague, out, "(mật)") and sees(colleague, register, "(mật)")
+    assert f"/van-ban/tep/{sealed.pk}/" not in html(client.get(out))
+    assert client.get(f"/van-ban/tep/{sealed.pk}/").status_code == 404
+    assert client.get(register, {"q": "muc tieu trong diem"}).context["page"].paginator.count == 0
+    assert secret not in "".join(str(c) for row in workbook_rows(client.get(register + "excel/")) for c in row)
+
+    # The ward: its clerk and leader read it; its specialist once his unit leads it.
+    incoming = IncomingDocument.objects.get(agency=ward_pc)
+    address = f"/van-ban/den/{incoming.pk}/"
+    assert sees(ward_clerk, address) and sees(ward_leader, "/van-ban/so-van-ban-den/")
+    assert not sees(ward_specialist, address) and sees(ward_specialist, address, "(mật)")
+    services.register_incoming(document_id=incoming.pk, actor=ward_clerk)
+    services.assign_incoming(document_id=incoming.pk, actor=ward_leader, lead_unit=ward_pc)
+    assert sees(ward_specialist, address) and sees(ward_specialist, "/van-ban/?queue=to_process")
+
+    # What is not confidential stays for everyone who sees the register.
+    plain = draft(subject="Về việc tổ chức hội nghị tổng kết năm")
+    assert sees(colleague, f"/van-ban/di/{plain.pk}/", "Về việc tổ chức hội nghị tổng kết năm")

@@ -2,7 +2,9 @@
 drafts it on a phone with its PDF, the chairman approves and signs it with his key, the
 clerk numbers it (the agency's seal) and issues it; the ward's clerk finds it among the
 incoming documents and registers it, the ward's chairman assigns it, and the ward's
-specialist processes and completes it on a phone.
+specialist processes and completes it on a phone. Then a vice-chairman registers her
+key file on her phone and signs with it, and the ward's clerk receives a document sent
+by another system as an edXML package.
 
 The pages are in English (the language switch's cookie), so the texts read here are the
 pages' own, whatever the translations say."""
@@ -16,15 +18,20 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from chinhquyenso.documents import edxml, services
 from chinhquyenso.documents.files import sha256_of
 from chinhquyenso.documents.models import (
     DocumentFile,
+    IncomingChannel,
     IncomingDocument,
     IncomingState,
     OutgoingDocument,
+    OutgoingState,
+    SigningCredential,
 )
+from chinhquyenso.org.models import Role
 from tests.documents import conftest as documents
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, OfficialFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,6 +51,8 @@ ward_clerk = documents.ward_clerk
 ward_leader = documents.ward_leader
 ward_specialist = documents.ward_specialist
 _trust_the_test_ca = documents._trust_the_test_ca
+draft = documents.draft
+signed = documents.signed
 
 
 @pytest.fixture
@@ -101,7 +110,7 @@ def test_a_document_from_draft_to_done(person, drafter, city_leader, city_clerk,
 
     # The specialist drafts it on her phone.
     page = person(drafter, phone=True)
-    page.get_by_role("link", name="Documents", exact=True).click()
+    page.get_by_role("link", name="Official documents", exact=True).click()
     page.wait_for_url("**/van-ban/")
     page.get_by_role("link", name="New draft").click()
     page.wait_for_url("**/van-ban/du-thao/moi/")
@@ -194,3 +203,78 @@ def test_a_document_from_draft_to_done(person, drafter, city_leader, city_clerk,
     document.refresh_from_db()
     assert (incoming.state, incoming.deadline, incoming.lead_unit) == (IncomingState.DONE, deadline, ward_pc)
     assert document.deliveries.get() == incoming
+
+
+def test_a_leader_registers_her_key_on_a_phone_and_signs(person, draft, drafter, city_leader, city_pc, city,
+                                                         tmp_path):
+    deputy = OfficialFactory(agency=city_pc, full_name="Vũ Thị Lan", title="Phó Chủ tịch",
+                             roles=[(Role.LEADER, city)]).user
+    key_file = tmp_path / "vu-thi-lan.p12"
+    key_file.write_bytes(documents.person_pkcs12("Vũ Thị Lan", city_pc.name, "Phó Chủ tịch"))
+    document = draft(subject="Về việc kiểm tra công tác cải cách hành chính")
+    services.submit_for_review(document_id=document.pk, actor=drafter)
+    services.approve_for_signature(document_id=document.pk, actor=city_leader)
+
+    page = person(deputy, phone=True)
+    page.get_by_role("link", name="Official documents", exact=True).click()
+    page.get_by_role("link", name="My signing certificate").click()
+    page.wait_for_url("**/van-ban/chung-thu-so/")
+    assert fits_the_phone(page)
+    page.get_by_label("Key file (PKCS#12: .p12 or .pfx)").set_input_files(key_file)
+    page.get_by_label("Passphrase of the key file").fill("not-the-passphrase")
+    page.get_by_role("button", name="Register the key file").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    assert page.get_by_label("Passphrase of the key file").input_value() == ""  # never sent back
+    page.get_by_label("Key file (PKCS#12: .p12 or .pfx)").set_input_files(key_file)
+    page.get_by_label("Passphrase of the key file").fill(documents.PASSPHRASE)
+    page.get_by_role("button", name="Register the key file").click()
+    expect(page.get_by_role("status")).to_contain_text("Your signing certificate is registered: Vũ Thị Lan.")
+    credential = SigningCredential.objects.get(official=deputy.official)
+    assert credential.fingerprint in page.locator("ul.credentials").inner_text()
+    assert fits_the_phone(page)
+
+    open_from_queue(page, "To sign", "kiểm tra công tác cải cách hành chính")
+    assert fits_the_phone(page)
+    page.get_by_label("Signing key passphrase").fill(documents.PASSPHRASE)
+    act(page, "Sign")
+    assert state_shown(page) == "Signed"
+    assert "Vũ Thị Lan" in page.locator("dl.facts").inner_text()
+    assert fits_the_phone(page)
+    document.refresh_from_db()
+    assert document.state == OutgoingState.SIGNED and document.signer_name == "Vũ Thị Lan"
+
+
+def test_the_ward_clerk_receives_an_edxml_package(person, signed, city_clerk, ward_pc, ward_clerk, tmp_path):
+    document = signed(subject="Về việc phối hợp triển khai dịch vụ công trực tuyến")
+    services.number_document(document_id=document.pk, actor=city_clerk)
+    services.issue_document(document_id=document.pk, actor=city_clerk)
+    message = services.export_edxml(document_id=document.pk, actor=city_clerk,
+                                    recipients=[edxml.Organ(ward_pc.code, ward_pc.name)])
+    package = tmp_path / "goi-van-ban.edxml"
+    package.write_bytes(services.read_message(message))
+    broken = tmp_path / "goi-hong.edxml"
+    broken.write_bytes(package.read_bytes()[:4000])
+
+    page = person(ward_clerk, phone=True)
+    page.goto("/van-ban/")
+    page.get_by_role("link", name="Receive an edXML package").click()
+    page.wait_for_url("**/van-ban/den/edxml/")
+    assert fits_the_phone(page)
+    page.get_by_label("edXML file").set_input_files(broken)
+    page.get_by_role("button", name="Receive the package").click()
+    expect(page.get_by_role("alert")).to_contain_text("The package was not received")
+    assert not IncomingDocument.objects.filter(agency=ward_pc).exists()
+    page.get_by_label("edXML file").set_input_files(package)
+    page.get_by_role("button", name="Receive the package").click()
+    page.wait_for_url(re.compile(r"/van-ban/den/\d+/$"))
+    incoming = IncomingDocument.objects.get(agency=ward_pc)
+    assert incoming.channel == IncomingChannel.ELECTRONIC
+    assert state_shown(page) == "Received"
+    expect(page.locator(".signatures-on-arrival")).to_contain_text("The signatures are valid")
+    assert page.get_by_role("link", name=re.compile(r"public verification")).is_visible()
+    assert fits_the_phone(page)
+    act(page, "Register")
+    assert state_shown(page) == "Registered"
+    page.goto("/van-ban/trao-doi/")
+    assert page.get_by_role("row").filter(has_text="03 – Registered").count() == 1
+    assert fits_the_phone(page)

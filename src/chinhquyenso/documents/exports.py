@@ -7,7 +7,15 @@ dates as real dates.
 
 `documents` is the filtered register queryset; it is read in chunks (never more than
 the filtered rows, never all at once) and written with openpyxl's write-only workbook
-into `handle`, a binary file the caller then streams.
+into `handle`, a binary file the caller then streams. A confidential document the
+reader may not read (its `readable` annotation, see queries) is written with
+``queries.CONFIDENTIAL_MARK`` instead of its subject.
+
+    record_register_export(actor=, register=, filters=, rows=)
+
+An export is a read, but official records leaving the platform as a file are logged in
+this product: each export writes the audit log with the register, its filters and the
+number of rows.
 """
 
 from __future__ import annotations
@@ -16,13 +24,16 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import IO, Any
 
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 
+from chinhquyenso.core.services import record_audit
 from chinhquyenso.org.models import Agency
 
 from .models import IncomingDocument, OutgoingDocument
+from .queries import CONFIDENTIAL_MARK
 
 CHUNK = 500
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -44,13 +55,17 @@ def _local(moment: datetime | None) -> datetime | None:
     return timezone.localtime(moment).replace(tzinfo=None)
 
 
+def _subject(document) -> str:
+    return document.subject if getattr(document, "readable", True) else CONFIDENTIAL_MARK
+
+
 def _outgoing_row(document: OutgoingDocument) -> list[Any]:
     recipients = [a.name for a in document.internal_recipients.all()]
     recipients += [line.strip() for line in document.external_recipients.splitlines() if line.strip()]
     signer = " ".join(part for part in (document.get_signer_capacity_display() if document.signer_capacity
                                         else "", document.signer_position, document.signer_name) if part)
     return [document.notation or f"(#{document.pk})", document.issued_on, document.document_type.name,
-            document.subject, signer, "; ".join(recipients),
+            _subject(document), signer, "; ".join(recipients),
             document.drafting_unit.name if document.drafting_unit else "", document.get_urgency_display(),
             document.get_state_display(), document.deadline]
 
@@ -59,7 +74,7 @@ def _incoming_row(document: IncomingDocument) -> list[Any]:
     return [document.incoming_number, _local(document.received_at),
             document.sender_name or (document.from_agency.name if document.from_agency else ""),
             document.original_notation, document.original_date,
-            document.document_type.name if document.document_type else "", document.subject,
+            document.document_type.name if document.document_type else "", _subject(document),
             document.lead_unit.name if document.lead_unit else "", document.get_urgency_display(),
             document.get_state_display(), document.deadline]
 
@@ -111,3 +126,13 @@ def write_outgoing_register(documents: QuerySet[OutgoingDocument], handle: IO[by
 def write_incoming_register(documents: QuerySet[IncomingDocument], handle: IO[bytes]) -> int:
     rows = documents.select_related("document_type", "from_agency", "lead_unit").iterator(chunk_size=CHUNK)
     return _write(handle, "Sổ văn bản đến", INCOMING_HEADERS, INCOMING_WIDTHS, rows, _incoming_row)
+
+
+def record_register_export(*, actor, register: str, filters: dict[str, str], rows: int) -> None:
+    """Log an export of the outgoing or incoming register (``register``: "outgoing" or
+    "incoming") with the filters it was made with and how many rows it holds."""
+    with transaction.atomic():
+        record_audit(actor=actor, action="document.register.export", object_type="documents.register",
+                     object_id=register, object_repr=register,
+                     after={"register": register, "filters": {k: v for k, v in filters.items() if v},
+                            "rows": rows})

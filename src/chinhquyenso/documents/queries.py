@@ -1,9 +1,28 @@
 """Reads of official documents that the pages and the exports share: whose documents an
-official sees, the outgoing and incoming registers with their filters, the work queues
-by role, and the actions an official may take on a document now.
+official sees, who reads a confidential document, the outgoing and incoming registers
+with their filters, the work queues by role, the actions an official may take on a
+document now, signing certificates and the exchange outbox.
 
 Nothing here writes; the services decide in the end (the actions offered here only
 decide which buttons a page shows).
+
+Confidential documents
+----------------------
+A document whose confidentiality is other than “thuong” (mật, tối mật, tuyệt mật) is
+read — its subject shown, its files listed and downloaded — only by:
+
+* the leaders and clerks of its agency: an official holding the leader or clerk role
+  for the agency's unit who works for the agency or one of its offices (as the services
+  decide who acts for an agency). For an issued document, the leaders and clerks of a
+  recipient agency read what their agency received;
+* the officials named on it: the drafter of an outgoing document, the members of the
+  lead unit of an incoming one (or of a recipient's copy of an outgoing one).
+
+Everyone else who sees the document in a register, a queue or on its page sees
+:data:`CONFIDENTIAL_MARK` instead of its subject, and no files. A system administrator
+runs the platform, not its documents: the role alone reads no confidential document.
+A text search in a register never finds a document its reader may not read, so the
+words of a confidential subject do not leak through the search either.
 """
 
 from __future__ import annotations
@@ -11,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -21,12 +40,16 @@ from chinhquyenso.org.permissions import can, roles_of
 
 from . import search
 from .models import (
+    Confidentiality,
     DocumentEvent,
     DocumentFile,
+    ExchangeMessage,
     IncomingDocument,
     IncomingState,
     OutgoingDocument,
     OutgoingState,
+    PendingSignature,
+    SigningCredential,
 )
 
 DOCUMENT_ACTIONS = ("documents.draft", "documents.review", "documents.sign", "documents.register",
@@ -114,8 +137,14 @@ def visible_incoming(user) -> QuerySet[IncomingDocument]:
 def may_download(user, stored: DocumentFile) -> bool:
     """Officials of the document's agency; for an issued (or later recalled) outgoing
     document also the officials of a recipient agency, who get its signed revisions and
-    attachments but not the drafts."""
+    attachments but not the drafts. A confidential document's files only for those who
+    read it (see the module's docstring)."""
     if not handles_documents(user):
+        return False
+    if stored.incoming_id is not None:
+        if not IncomingDocument.objects.filter(readable_incoming_q(user), pk=stored.incoming_id).exists():
+            return False
+    elif not OutgoingDocument.objects.filter(readable_outgoing_q(user), pk=stored.outgoing_id).exists():
         return False
     ids = _agency_ids(user)
     if ids is None:
@@ -138,6 +167,70 @@ def files_of_incoming(document: IncomingDocument) -> list[DocumentFile]:
         files += list(DocumentFile.objects.filter(outgoing_id=document.outgoing_id)
                       .exclude(kind=DocumentFile.Kind.DRAFT))
     return files
+
+
+# --- confidential documents (the rule is in the module's docstring) ----------------------------
+
+#: What a reader without the right sees instead of a confidential document's subject: the
+#: marking of Decree 30 itself, the same in every language of the interface.
+CONFIDENTIAL_MARK = "(mật)"
+
+
+def confidential_reader_agency_ids(user) -> list[int]:
+    """The agencies whose confidential documents `user` reads as one of their leaders or
+    clerks: their own agency and, for an official of an office, its People's Committee,
+    where a leader's or clerk's role of theirs covers the agency's unit."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    roles = roles_of(user) & {Role.LEADER, Role.CLERK}
+    own = own_agency(user)
+    if not roles or own is None:
+        return []
+    candidates = [own, *([own.parent] if own.parent_id else [])]
+    return [a.pk for a in candidates
+            if (Role.LEADER in roles and can(user, "documents.sign", a.unit))
+            or (Role.CLERK in roles and can(user, "documents.register", a.unit))]
+
+
+def readable_outgoing_q(user) -> Q:
+    """The outgoing documents whose subject and files `user` may read."""
+    readable = Q(confidentiality=Confidentiality.NORMAL)
+    if not getattr(user, "is_authenticated", False):
+        return readable
+    readable |= Q(created_by=user)
+    ids = confidential_reader_agency_ids(user)
+    if ids:
+        readable |= Q(agency__in=ids) | Exists(
+            IncomingDocument.objects.filter(outgoing=OuterRef("pk"), agency__in=ids))
+    own = own_agency(user)
+    if own is not None:
+        readable |= Exists(IncomingDocument.objects.filter(outgoing=OuterRef("pk"), lead_unit=own))
+    return readable
+
+
+def readable_incoming_q(user) -> Q:
+    """The incoming documents whose subject and files `user` may read."""
+    readable = Q(confidentiality=Confidentiality.NORMAL)
+    if not getattr(user, "is_authenticated", False):
+        return readable
+    ids = confidential_reader_agency_ids(user)
+    if ids:
+        readable |= Q(agency__in=ids)
+    own = own_agency(user)
+    if own is not None:
+        readable |= Q(lead_unit=own)
+    return readable
+
+
+def _flag(condition: Q) -> Case:
+    return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
+def with_readable(documents: QuerySet, user) -> QuerySet:
+    """The documents with `readable` (bool) telling whether `user` reads their subject and
+    files: registers, queues and pages show CONFIDENTIAL_MARK and no files otherwise."""
+    condition = readable_outgoing_q(user) if documents.model is OutgoingDocument else readable_incoming_q(user)
+    return documents.annotate(readable=_flag(condition))
 
 
 # --- registers ------------------------------------------------------------------------------
@@ -202,8 +295,10 @@ def outgoing_register(user, filters: RegisterFilters) -> QuerySet[OutgoingDocume
         documents = documents.filter(state=filters.state)
     if filters.urgency:
         documents = documents.filter(urgency=filters.urgency)
-    documents = text_matches(documents, filters.text, search.OUTGOING, _agency_ids(user))
-    return documents.order_by(F("year").desc(nulls_first=True), F("issued_on").desc(nulls_first=True),
+    if filters.text:  # a confidential subject's words do not leak through the search
+        documents = text_matches(documents, filters.text, search.OUTGOING, _agency_ids(user)).filter(
+            readable_outgoing_q(user))
+    return with_readable(documents, user).order_by(F("year").desc(nulls_first=True), F("issued_on").desc(nulls_first=True),
                               F("number").desc(nulls_first=True), "-created_at", "-pk")
 
 
@@ -222,8 +317,10 @@ def incoming_register(user, filters: RegisterFilters) -> QuerySet[IncomingDocume
         documents = documents.filter(state=filters.state)
     if filters.urgency:
         documents = documents.filter(urgency=filters.urgency)
-    documents = text_matches(documents, filters.text, search.INCOMING, _agency_ids(user))
-    return documents.order_by(F("year").desc(nulls_first=True),
+    if filters.text:
+        documents = text_matches(documents, filters.text, search.INCOMING, _agency_ids(user)).filter(
+            readable_incoming_q(user))
+    return with_readable(documents, user).order_by(F("year").desc(nulls_first=True),
                               F("incoming_number").desc(nulls_first=True), "-received_at", "-pk")
 
 
@@ -314,10 +411,11 @@ def queue_counts(user, queues: list[Queue], today: date | None = None) -> dict[s
 
 def queue_documents(user, queue: Queue, today: date | None = None) -> QuerySet:
     if queue.kind == "outgoing":
-        return (OutgoingDocument.objects.select_related("agency", "document_type", "drafting_unit")
-                .filter(queue_filter(user, queue, today)).order_by("-updated_at", "-pk"))
-    return (IncomingDocument.objects.select_related("agency", "document_type", "from_agency", "lead_unit")
-            .filter(queue_filter(user, queue, today))
+        return with_readable(OutgoingDocument.objects.select_related("agency", "document_type", "drafting_unit")
+                             .filter(queue_filter(user, queue, today)), user).order_by("-updated_at", "-pk")
+    return (with_readable(IncomingDocument.objects.select_related("agency", "document_type", "from_agency",
+                                                                  "lead_unit")
+                          .filter(queue_filter(user, queue, today)), user)
             .order_by(F("deadline").asc(nulls_last=True), "received_at", "pk"))
 
 
@@ -378,3 +476,109 @@ def incoming_actions(user, document: IncomingDocument) -> list[str]:
     if state in (IncomingState.RECEIVED, IncomingState.REGISTERED) and register:
         offered.append("return")
     return offered
+
+
+def may_replace_draft(user, document: OutgoingDocument) -> bool:
+    """The draft file is replaced by those who may submit it, while it is a draft."""
+    return (document.state == OutgoingState.DRAFT and works_for(user, document.agency)
+            and can(user, "documents.draft", document.agency.unit))
+
+
+def may_exchange(user, agency: Agency) -> bool:
+    """Packages for other systems and status messages are the clerk's (documents.register)."""
+    return works_for(user, agency) and can(user, "documents.register", agency.unit)
+
+
+# --- signing certificates -------------------------------------------------------------------
+
+def personal_credentials(official) -> QuerySet[SigningCredential]:
+    """An official's certificates, those in use first, the newest first."""
+    return SigningCredential.objects.filter(official=official).order_by("-is_active", "-created_at", "-pk")
+
+
+def seal_credentials(agency: Agency) -> QuerySet[SigningCredential]:
+    return SigningCredential.objects.filter(agency=agency).order_by("-is_active", "-created_at", "-pk")
+
+
+def active_personal_credential(user, at=None) -> SigningCredential | None:
+    """The certificate a signature by `user` would use now (as the services choose it)."""
+    official = getattr(user, "official", None) if getattr(user, "is_authenticated", False) else None
+    if official is None:
+        return None
+    at = at or timezone.now()
+    return (SigningCredential.objects.filter(official=official, is_active=True, not_before__lte=at,
+                                             not_after__gte=at)
+            .order_by("-not_after", "-pk").first())
+
+
+def open_pending_signature(user, document: OutgoingDocument, at=None) -> PendingSignature | None:
+    """The signature `user` prepared for `document` and has not completed, while it lasts."""
+    at = at or timezone.now()
+    return (PendingSignature.objects.select_related("credential").defer("prepared")  # holds the whole PDF
+            .filter(document=document, created_by=user, completed_at__isnull=True, expires_at__gt=at)
+            .order_by("-created_at", "-pk").first())
+
+
+def register_agencies(user) -> QuerySet[Agency]:
+    """The agencies for which `user` keeps the registers (documents.register): their
+    home agency and its offices they work for; every active agency for a system
+    administrator. Paper and edXML documents are received, and seals managed, for these."""
+    if is_system_admin(user):
+        return Agency.objects.filter(is_active=True).select_related("unit").order_by("unit__level", "name")
+    own = own_agency(user)
+    if own is None:
+        return Agency.objects.none()
+    ids = [a.pk for a in (own, own.parent) if a is not None and a.is_active
+           and can(user, "documents.register", a.unit)]
+    return Agency.objects.filter(pk__in=ids).select_related("unit").order_by("parent_id", "name")
+
+
+# --- exchange with other systems ----------------------------------------------------------------
+
+def outbox(user, *, include_sent: bool = False) -> QuerySet[ExchangeMessage]:
+    """Files waiting to leave the user's agencies (packages and status messages), the
+    oldest first; with `include_sent` also those already fetched, the newest first."""
+    messages = (ExchangeMessage.objects.select_related("agency", "outgoing", "incoming")
+                .filter(direction=ExchangeMessage.Direction.OUT, agency__in=register_agencies(user)))
+    if include_sent:
+        return messages.order_by("-created_at", "-pk")
+    return messages.filter(sent_at__isnull=True).order_by("created_at", "pk")
+
+
+def exchange_message_for(user, message_id: int) -> ExchangeMessage | None:
+    """A stored exchange file, for the clerks of its agency (as the API decides)."""
+    return (ExchangeMessage.objects.select_related("agency")
+            .filter(pk=message_id, agency__in=register_agencies(user)).first())
+
+
+def status_label(code: str) -> str:
+    """The label of an edXML status code (“01” → Arrived), the code itself when unknown."""
+    from . import edxml
+
+    try:
+        return str(edxml.Status(code).label)
+    except ValueError:
+        return code
+
+
+def with_status_labels(messages) -> list[ExchangeMessage]:
+    messages = list(messages)
+    for message in messages:
+        message.status_label = status_label(message.status_code) if message.status_code else ""
+    return messages
+
+
+def exchange_messages_of(document) -> list[ExchangeMessage]:
+    """The exchange files of a document (packages, statuses either way), oldest first,
+    each with its ``status_label``."""
+    return with_status_labels(document.exchange_messages.order_by("created_at", "pk"))
+
+
+RECIPIENT_STATUS = "recipient_status_"
+
+
+def recipient_statuses(document: OutgoingDocument) -> list[tuple[DocumentEvent, str]]:
+    """The statuses recipients outside the platform sent back about the document, with
+    their labels (edXML status codes: 01 arrived … 06 done, 13-16 recall)."""
+    return [(event, status_label(event.action.removeprefix(RECIPIENT_STATUS)))
+            for event in document.events.filter(action__startswith=RECIPIENT_STATUS).order_by("at", "pk")]
