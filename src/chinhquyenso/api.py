@@ -17,6 +17,7 @@ from chinhquyenso.dossiers.api import router as dossiers_router
 from chinhquyenso.dossiers.services import TransitionNotAllowed
 from chinhquyenso.indicators.api import router as indicators_router
 from chinhquyenso.org.api import router as org_router
+from chinhquyenso.plans.api import router as plans_router
 from chinhquyenso.procedures.api import router as procedures_router
 
 api = NinjaAPI(
@@ -70,6 +71,7 @@ api.add_router("/", procedures_router)
 api.add_router("/", dossiers_router)
 api.add_router("/", community_router)
 api.add_router("/", indicators_router)
+api.add_router("/", plans_router)
 api.add_router("/documents/", documents_router)
 api.add_router("/public/", documents_public_router)
 __all__ = ["api", "django_auth"]

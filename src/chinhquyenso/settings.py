@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "chinhquyenso.community",
     "chinhquyenso.documents",
     "chinhquyenso.indicators",
+    "chinhquyenso.plans",
     "chinhquyenso.demo",
     # Citizens' login: OpenID Connect relying party, and the development identity
     # provider (always installed so every environment has the same tables; served

@@ -31,6 +31,7 @@ urlpatterns = [
     path("cong-dong/", include("chinhquyenso.community.urls")),
     path("van-ban/", include("chinhquyenso.documents.urls")),
     path("xac-thuc/", include("chinhquyenso.documents.public_urls")),
+    path("ke-hoach/", include("chinhquyenso.plans.urls")),
     path("<slug:slug>/", core_views.area, name="area"),
 ]
 

@@ -87,6 +87,11 @@ def load_demo(*, progress: Progress = lambda message: None, import_today: bool =
         progress(f"{len(city.OFFICIALS) + len(city.WARD_OFFICIALS)} tài khoản cán bộ "
                  "(một cửa, chuyên viên, lãnh đạo, tổ công nghệ số của mỗi phường/xã)")
 
+        from chinhquyenso.plans import demo as plans_demo
+
+        progress("Đề án, kế hoạch chuyển đổi số của thành phố: mục tiêu, nhiệm vụ (nội dung minh họa)")
+        plans_demo.generate()
+
         progress("Danh mục thủ tục hành chính mẫu")
         # Land, construction and business registration ask for a level-2 e-ID online.
         level_two = {"Đất đai", "Xây dựng", "Hộ kinh doanh"}

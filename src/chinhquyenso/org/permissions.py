@@ -54,6 +54,11 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     "citizens.view": frozenset({Role.COUNTER_OFFICER, Role.SPECIALIST, Role.LEADER, Role.UNIT_ADMIN,
                                 Role.AUDITOR}),
     "citizens.view_full": frozenset({Role.COUNTER_OFFICER, Role.SPECIALIST}),
+    # Plans of the digital transformation programme: their goals and tasks are set by the
+    # leaders of the issuing People's Committee; the officials of a task's lead unit
+    # report its progress and move its status.
+    "plans.manage": frozenset({Role.LEADER}),
+    "plans.report": frozenset({Role.SPECIALIST, Role.LEADER, Role.UNIT_ADMIN}),
 }
 
 
