@@ -165,3 +165,22 @@ def test_search_through_the_api(client, types, drafter, city_pc, city_office, wa
     assert client.get(f"{API}search", {"q": "x", "kind": "sideways"}).status_code == 400
     as_user(client, ward_clerk)  # another agency's drafts are not found
     assert client.get(f"{API}search", {"q": "chuyen doi so"}).json()["total"] == 0
+
+
+def test_confidential_documents_are_masked_and_never_found(client, types, draft, drafter, city_leader,
+                                                           city_office, city):
+    from chinhquyenso.org.models import Role
+    from tests.factories import OfficialFactory
+
+    secret = draft("CV", subject="Về việc phương án bảo vệ mục tiêu trọng điểm", confidentiality="mat")
+    colleague = OfficialFactory(agency=city_office, roles=[(Role.SPECIALIST, city)]).user
+    as_user(client, colleague)
+    (listed,) = [d for d in client.get(f"{API}outgoing").json() if d["id"] == secret.pk]
+    assert listed["subject"] == "(mật)"
+    detail = client.get(f"{API}outgoing/{secret.pk}").json()
+    assert detail["files"] == [] and detail["subject"] == "(mật)"
+    assert client.get(f"{API}search", {"q": "bao ve muc tieu"}).json()["total"] == 0
+    for reader in (drafter, city_leader):  # the drafter and the agency's leader read it
+        as_user(client, reader)
+        assert client.get(f"{API}outgoing/{secret.pk}").json()["subject"].startswith("Về việc phương án")
+        assert client.get(f"{API}search", {"q": "bao ve muc tieu"}).json()["total"] == 1

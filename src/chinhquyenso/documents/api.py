@@ -25,7 +25,10 @@ from chinhquyenso.org.models import Agency
 from . import queries, services
 from .files import read_document_file
 from .models import DocumentFile, DocumentType, ExchangeMessage, IncomingDocument, OutgoingDocument
-from .search import KINDS, search_documents
+from .search import INCOMING, KINDS, MAX_LIMIT, OUTGOING, search_documents
+
+#: Matches read for one search before the confidential ones are filtered out.
+SEARCH_CAP = 1000
 
 router = Router(tags=["documents"], auth=django_auth)
 
@@ -103,44 +106,58 @@ class IncomingDetailOut(IncomingOut):
 
 
 def outgoing_out(document: OutgoingDocument, *, detail: bool = False) -> dict:
+    readable = getattr(document, "readable", True)
     body = {
         "id": document.pk, "agency": document.agency.code,
         "drafting_unit": document.drafting_unit.code if document.drafting_unit_id else None,
         "document_type": document.document_type.code, "notation": document.notation, "number": document.number,
-        "issued_on": document.issued_on, "subject": document.subject, "state": document.state,
-        "urgency": document.urgency, "confidentiality": document.confidentiality,
+        "issued_on": document.issued_on, "subject": document.subject if readable else queries.CONFIDENTIAL_MARK,
+        "state": document.state, "urgency": document.urgency, "confidentiality": document.confidentiality,
         "signer_name": document.signer_name, "signer_capacity": document.signer_capacity,
         "signer_position": document.signer_position, "deadline": document.deadline,
         "recipients": [a.code for a in document.internal_recipients.all()],
     }
     if detail:
-        body["files"] = list(document.files.all())
-        body["events"] = list(document.events.all())
+        body["files"] = list(document.files.all()) if readable else []
+        body["events"] = _events(document, readable)
     return body
 
 
+def _events(document, readable: bool) -> list:
+    """A confidential document's history without its notes for those who may not read it."""
+    events = list(document.events.all())
+    if not readable:
+        for event in events:
+            event.note = ""
+    return events
+
+
 def incoming_out(document: IncomingDocument, *, detail: bool = False) -> dict:
+    readable = getattr(document, "readable", True)
     body = {
         "id": document.pk, "agency": document.agency.code, "channel": document.channel,
         "incoming_number": document.incoming_number, "year": document.year, "received_at": document.received_at,
         "sender": document.sender_name, "original_notation": document.original_notation,
-        "original_date": document.original_date, "subject": document.subject, "state": document.state,
+        "original_date": document.original_date,
+        "subject": document.subject if readable else queries.CONFIDENTIAL_MARK, "state": document.state,
         "lead_unit": document.lead_unit.code if document.lead_unit_id else None,
         "co_units": [a.code for a in document.co_units.all()], "deadline": document.deadline,
         "signature_verdict": document.signature_verdict,
     }
     if detail:
-        body["files"] = queries.files_of_incoming(document)
-        body["events"] = list(document.events.all())
+        body["files"] = queries.files_of_incoming(document) if readable else []
+        body["events"] = _events(document, readable)
     return body
 
 
 def _outgoing(request, document_id: int) -> OutgoingDocument:
-    return get_object_or_404(queries.visible_outgoing(request.user), pk=document_id)
+    return get_object_or_404(queries.with_readable(queries.visible_outgoing(request.user), request.user),
+                             pk=document_id)
 
 
 def _incoming(request, document_id: int) -> IncomingDocument:
-    return get_object_or_404(queries.visible_incoming(request.user), pk=document_id)
+    return get_object_or_404(queries.with_readable(queries.visible_incoming(request.user), request.user),
+                             pk=document_id)
 
 
 def _page(limit: int, offset: int) -> slice:
@@ -154,7 +171,8 @@ def _page(limit: int, offset: int) -> slice:
 @router.get("outgoing", response=list[OutgoingOut], summary="Outgoing documents the caller sees")
 def list_outgoing(request, state: str = "", year: int | None = None, type: str = "",  # noqa: A002
                   limit: int = 100, offset: int = 0):
-    documents = queries.visible_outgoing(request.user).prefetch_related("internal_recipients")
+    documents = queries.with_readable(queries.visible_outgoing(request.user), request.user).prefetch_related(
+        "internal_recipients")
     if state:
         documents = documents.filter(state=state)
     if year:
@@ -294,7 +312,8 @@ def export_edxml(request, document_id: int):
 
 @router.get("incoming", response=list[IncomingOut], summary="Incoming documents of the caller's agencies")
 def list_incoming(request, state: str = "", year: int | None = None, limit: int = 100, offset: int = 0):
-    documents = queries.visible_incoming(request.user).prefetch_related("co_units")
+    documents = queries.with_readable(queries.visible_incoming(request.user), request.user).prefetch_related(
+        "co_units")
     if state:
         documents = documents.filter(state=state)
     if year:
@@ -474,9 +493,25 @@ def search(request, q: str = "", kind: str | None = None, type: str | None = Non
         agency_ids = [a.pk for a in agencies]
     if agency_ids == []:
         return {"total": 0, "hits": []}
-    results = search_documents(q, kind=kind, agency_ids=agency_ids, type_code=type, year=year, state=state,
-                               limit=max(1, min(limit, 200)), offset=max(0, offset))
-    return {"total": results.total,
+    # Confidential documents the caller may not read are never found (their words would
+    # leak through the match): the matches are read up to a cap and filtered.
+    hits = []
+    start = 0
+    while start < SEARCH_CAP:
+        results = search_documents(q, kind=kind, agency_ids=agency_ids, type_code=type, year=year,
+                                   state=state, limit=MAX_LIMIT, offset=start)
+        hits += results.hits
+        start += MAX_LIMIT
+        if start >= results.total:
+            break
+    readable = {
+        OUTGOING: set(OutgoingDocument.objects.filter(pk__in=[h.id for h in hits if h.kind == OUTGOING])
+                      .filter(queries.readable_outgoing_q(request.user)).values_list("pk", flat=True)),
+        INCOMING: set(IncomingDocument.objects.filter(pk__in=[h.id for h in hits if h.kind == INCOMING])
+                      .filter(queries.readable_incoming_q(request.user)).values_list("pk", flat=True)),
+    }
+    hits = [h for h in hits if h.id in readable[h.kind]]
+    page = hits[max(0, offset): max(0, offset) + max(1, min(limit, MAX_LIMIT))]
+    return {"total": len(hits),
             "hits": [{"kind": h.kind, "id": h.id, "rank": float(h.rank or 0), "title": h.title,
-                      "snippet": str(h.snippet)}
-                     for h in results.hits]}
+                      "snippet": str(h.snippet)} for h in page]}

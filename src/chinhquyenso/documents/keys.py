@@ -81,6 +81,9 @@ def signer_for(credential: SigningCredential, passphrase: str | None = None) -> 
     chain = credential_chain(credential)
     source = credential.source
     if source == SigningCredential.Source.EXTERNAL:
+        if not credential.signer_url:
+            raise KeyUnavailable(_("The key of this certificate is on your token or phone: "
+                                   "sign on your device."))
         return ExternalHttpSigner(credential.signer_url, certificate=cert, chain=chain)
     if source == SigningCredential.Source.PKCS11:
         try:
