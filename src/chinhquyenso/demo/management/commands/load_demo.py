@@ -33,9 +33,9 @@ class Command(BaseCommand):
                             help="Do not generate the demo PKI and the official documents.")
         parser.add_argument("--documents", type=int, default=None, metavar="COUNT",
                             help="Number of demo outgoing documents, each really signed by its "
-                                 "leader and sealed by its agency (default: in proportion to "
-                                 f"the dossiers, {documents_demo.DEFAULT_COUNT} with the default "
-                                 f"{dossiers.DEFAULT_COUNT} dossiers, none without dossiers).")
+                                 "leader and sealed by its agency, with the demo PKI (default: "
+                                 f"{documents_demo.DEFAULT_COUNT} with the full demo, i.e. the "
+                                 "default number of dossiers; none with fewer dossiers).")
 
     def handle(self, *args, if_empty=False, without_current_units=False, without_dossiers=False,
                without_teams=False, without_documents=False, verbosity=1, **options):
@@ -45,8 +45,8 @@ class Command(BaseCommand):
         documents = options.get("documents")
         if without_documents:
             documents = 0
-        elif documents is None:  # signatures take time: as many as the dossiers call for
-            documents = round(count * documents_demo.DEFAULT_COUNT / dossiers.DEFAULT_COUNT)
+        elif documents is None:  # signatures take time: only the full demo makes them unasked
+            documents = documents_demo.DEFAULT_COUNT if count == dossiers.DEFAULT_COUNT else 0
         if documents < 0:
             raise CommandError("--documents phải là số dương (must be positive).")
         if not database_is_empty():
