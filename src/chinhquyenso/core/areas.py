@@ -29,7 +29,8 @@ AREAS: tuple[Area, ...] = (
          _("Community digital technology teams, their members and their work in the field."),
          built=True),
     Area("chi-so", _("Indicators and plans"),
-         _("Digital transformation indicators, targets, plans and the public dashboard.")),
+         _("Digital transformation indicators, targets, plans and the public dashboard."),
+         built=True),
 )
 
 AREA_BY_SLUG = {area.slug: area for area in AREAS}

@@ -29,6 +29,32 @@ def dossiers_visible_to(user) -> QuerySet[Dossier]:
     return dossiers.filter(Q(owner=user) | Q(assisted_by=user))
 
 
+def behind_indicator(dossiers: QuerySet[Dossier], params) -> tuple[QuerySet[Dossier], str | None]:
+    """The dossiers behind a number of the indicators' dashboard: `params` (the query
+    string) names a unit (`unit`, its id: the unit, the units below it and those merged
+    into them), a period (`from`, `to`: yyyy-mm-dd) and a set of dossiers (`set`, one of
+    indicators.aggregates.DOSSIER_SETS). Returns the filtered dossiers and a description
+    of the filter, or the dossiers unchanged and None when the parameters do not name one."""
+    from datetime import date
+
+    from chinhquyenso.indicators import aggregates
+    from chinhquyenso.indicators.computation import unit_ids
+    from chinhquyenso.org.models import AdministrativeUnit
+
+    name, unit_id = params.get("set", ""), params.get("unit", "")
+    if name not in aggregates.DOSSIER_SETS or not unit_id.isdigit():
+        return dossiers, None
+    try:
+        start, end = date.fromisoformat(params.get("from", "")), date.fromisoformat(params.get("to", ""))
+    except ValueError:
+        return dossiers, None
+    unit = AdministrativeUnit.objects.filter(pk=unit_id).first()
+    if unit is None:
+        return dossiers.none(), None
+    found = aggregates.dossiers_behind(dossiers, dossier_set=name, unit_ids=unit_ids(unit), start=start, end=end)
+    return found, f"{aggregates.set_label(name)} · {unit.name} · {start:%d/%m/%Y}–{end:%d/%m/%Y}"
+
+
 def may_view(user, dossier: Dossier) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from chinhquyenso.community.services import link_assisted_dossier
 from chinhquyenso.core.services import queue_email, queue_sms, record_audit
+from chinhquyenso.indicators import aggregates as indicator_aggregates
 from chinhquyenso.org.models import Agency, AgencyKind, Role, UnitLevel
 from chinhquyenso.org.permissions import can, require
 from chinhquyenso.org.queries import calendar_for
@@ -233,6 +234,7 @@ def submit_dossier(*, procedure: Procedure, agency: Agency, submitted_by, applic
                 _("Your dossier %(code)s for “%(procedure)s” has been submitted to %(agency)s.")
                 % {"code": dossier.code, "procedure": procedure.name, "agency": agency.name})
         link_assisted_dossier(dossier)
+        indicator_aggregates.on_dossier_change(dossier, before=None)
     return dossier
 
 
@@ -243,6 +245,7 @@ def receive_dossier(*, dossier_id: int, actor, at: datetime | None = None) -> Do
     """Accept the dossier: the clock starts and the due time is fixed."""
     at = at or timezone.now()
     dossier = _lock(dossier_id)
+    before = indicator_aggregates.snapshot(dossier)
     _require_state(dossier, {State.SUBMITTED}, "receive")
     _require_right(actor, "dossiers.receive", dossier)
     calendar = calendar_for(dossier.agency)
@@ -264,6 +267,7 @@ def receive_dossier(*, dossier_id: int, actor, at: datetime | None = None) -> Do
     _notify(dossier, _("Dossier %(code)s received") % {"code": dossier.code},
             _("Your dossier %(code)s was received. The result is due by %(due)s.")
             % {"code": dossier.code, "due": timezone.localtime(dossier.due_at).strftime("%H:%M %d/%m/%Y")})
+    indicator_aggregates.on_dossier_change(dossier, before=before)
     return dossier
 
 
@@ -273,6 +277,7 @@ def refuse_dossier(*, dossier_id: int, actor, reason: str, at: datetime | None =
     if not reason.strip():
         raise ValidationError(_("Give the reason for refusing the dossier."))
     dossier = _lock(dossier_id)
+    before = indicator_aggregates.snapshot(dossier)
     _require_state(dossier, {State.SUBMITTED}, "refuse")
     _require_right(actor, "dossiers.receive", dossier)
     dossier.state = State.REFUSED
@@ -280,6 +285,7 @@ def refuse_dossier(*, dossier_id: int, actor, reason: str, at: datetime | None =
     dossier.save()
     _record(dossier, actor=actor, action="refuse", from_state=State.SUBMITTED, at=at, note=reason)
     _notify(dossier, _("Dossier %(code)s refused") % {"code": dossier.code}, reason)
+    indicator_aggregates.on_dossier_change(dossier, before=before)
     return dossier
 
 
@@ -320,6 +326,7 @@ def forward_dossier(*, dossier_id: int, actor, note: str = "", at: datetime | No
     """Complete the current step and move to the next one of the process."""
     at = at or timezone.now()
     dossier = _lock(dossier_id)
+    before = indicator_aggregates.snapshot(dossier)
     _require_state(dossier, {State.PROCESSING, State.AWAITING_SIGNATURE}, "forward")
     step = dossier.current_step
     _require_right(actor, STEP_ACTION[step.role], dossier)
@@ -348,6 +355,7 @@ def forward_dossier(*, dossier_id: int, actor, note: str = "", at: datetime | No
     if dossier.state == State.DONE:
         _notify(dossier, _("Result of dossier %(code)s is ready") % {"code": dossier.code},
                 _("The result of your dossier %(code)s is ready.") % {"code": dossier.code})
+    indicator_aggregates.on_dossier_change(dossier, before=before)
     return dossier
 
 
@@ -455,12 +463,14 @@ def attach_result(*, dossier_id: int, actor, uploaded_file, at: datetime | None 
 def return_result(*, dossier_id: int, actor, at: datetime | None = None) -> Dossier:
     at = at or timezone.now()
     dossier = _lock(dossier_id)
+    before = indicator_aggregates.snapshot(dossier)
     _require_state(dossier, {State.DONE}, "return_result")
     _require_right(actor, "dossiers.return_result", dossier)
     dossier.state = State.RETURNED
     dossier.returned_at = at
     dossier.save()
     _record(dossier, actor=actor, action="return_result", from_state=State.DONE, at=at)
+    indicator_aggregates.on_dossier_change(dossier, before=before)
     return dossier
 
 
@@ -492,6 +502,7 @@ def supplement_dossier(*, dossier_id: int, actor, files: list, note: str = "",
     clock restarts and the due time moves later by the time waited."""
     at = at or timezone.now()
     dossier = _lock(dossier_id)
+    before = indicator_aggregates.snapshot(dossier)
     _require_state(dossier, {State.SUPPLEMENT_REQUESTED}, "supplement")
     if not (_is_owner(actor, dossier) or can(actor, "dossiers.receive", dossier.agency.unit)):
         raise PermissionDenied(_("Only the applicant or the one-stop counter can supplement this dossier."))
@@ -504,6 +515,7 @@ def supplement_dossier(*, dossier_id: int, actor, files: list, note: str = "",
     dossier.save()
     _record(dossier, actor=actor, action="supplement", from_state=State.SUPPLEMENT_REQUESTED, at=at,
             note=note, extra={"files": len(files), "due_at": dossier.due_at})
+    indicator_aggregates.on_dossier_change(dossier, before=before)
     return dossier
 
 
@@ -537,6 +549,7 @@ def pay_fee(*, dossier_id: int, actor, reference: str, provider: str = "counter"
 
     at = at or timezone.now()
     dossier = _lock(dossier_id)
+    before = indicator_aggregates.snapshot(dossier)
     _require_state(dossier, {State.FEE_DUE}, "pay_fee")
     get_provider(provider).check(dossier=dossier, actor=actor, reference=reference)
     dossier.fee_paid_at = at
@@ -546,6 +559,7 @@ def pay_fee(*, dossier_id: int, actor, reference: str, provider: str = "counter"
     dossier.save()
     _record(dossier, actor=actor, action="pay_fee", from_state=State.FEE_DUE, at=at,
             extra={"amount": dossier.fee_amount, "provider": provider, "reference": reference.strip()})
+    indicator_aggregates.on_dossier_change(dossier, before=before)
     return dossier
 
 
@@ -557,6 +571,7 @@ def withdraw_dossier(*, dossier_id: int, actor, reason: str = "", at: datetime |
     leader must approve."""
     at = at or timezone.now()
     dossier = _lock(dossier_id)
+    before = indicator_aggregates.snapshot(dossier)
     if not _is_owner(actor, dossier):
         raise PermissionDenied(_("Only the applicant can withdraw the dossier."))
     _require_state(dossier, OPEN_STATES, "withdraw")
@@ -570,6 +585,7 @@ def withdraw_dossier(*, dossier_id: int, actor, reason: str = "", at: datetime |
     dossier.last_reason = reason
     dossier.save()
     _record(dossier, actor=actor, action=action, from_state=from_state, at=at, note=reason)
+    indicator_aggregates.on_dossier_change(dossier, before=before)
     return dossier
 
 
@@ -577,6 +593,7 @@ def withdraw_dossier(*, dossier_id: int, actor, reason: str = "", at: datetime |
 def approve_withdrawal(*, dossier_id: int, actor, at: datetime | None = None) -> Dossier:
     at = at or timezone.now()
     dossier = _lock(dossier_id)
+    before = indicator_aggregates.snapshot(dossier)
     _require_state(dossier, OPEN_STATES, "approve_withdrawal")
     if not dossier.withdrawal_requested:
         raise TransitionNotAllowed(_("The applicant has not asked to withdraw this dossier."))
@@ -586,6 +603,7 @@ def approve_withdrawal(*, dossier_id: int, actor, at: datetime | None = None) ->
     dossier.paused_at = None
     dossier.save()
     _record(dossier, actor=actor, action="approve_withdrawal", from_state=from_state, at=at)
+    indicator_aggregates.on_dossier_change(dossier, before=before)
     return dossier
 
 
@@ -595,6 +613,7 @@ def stop_dossier(*, dossier_id: int, actor, reason: str, at: datetime | None = N
     if not reason.strip():
         raise ValidationError(_("Give the reason for stopping the dossier."))
     dossier = _lock(dossier_id)
+    before = indicator_aggregates.snapshot(dossier)
     _require_state(dossier, OPEN_STATES - {State.SUBMITTED}, "stop")
     _require_right(actor, "dossiers.stop", dossier)
     from_state = dossier.state
@@ -604,6 +623,7 @@ def stop_dossier(*, dossier_id: int, actor, reason: str, at: datetime | None = N
     dossier.save()
     _record(dossier, actor=actor, action="stop", from_state=from_state, at=at, note=reason)
     _notify(dossier, _("Dossier %(code)s stopped") % {"code": dossier.code}, reason)
+    indicator_aggregates.on_dossier_change(dossier, before=before)
     return dossier
 
 
@@ -697,6 +717,7 @@ def rate_dossier(*, dossier_id: int, actor, satisfied: bool, comment: str = "",
     rating = Rating.objects.create(dossier=dossier, satisfied=bool(satisfied), comment=comment.strip(),
                                    created_at=at)
     record_audit(actor=actor, action="dossier.rate", obj=dossier, after={"satisfied": bool(satisfied)})
+    indicator_aggregates.on_rating(rating)
     return rating
 
 

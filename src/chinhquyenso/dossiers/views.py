@@ -26,7 +26,14 @@ from . import services
 from .answers import form_class_for
 from .deadlines import DUE_SOON, Standing, overdue_q, standing
 from .models import OPEN_STATES, ApologyLetter, Dossier, DossierFile, State
-from .queries import ACTION_FIELDS, actions_for, dossiers_visible_to, find_for_tracking, may_view
+from .queries import (
+    ACTION_FIELDS,
+    actions_for,
+    behind_indicator,
+    dossiers_visible_to,
+    find_for_tracking,
+    may_view,
+)
 from .services import ACTION_LABELS, TransitionNotAllowed
 
 
@@ -188,6 +195,7 @@ QUEUES = (
     ("overdue", gettext_lazy("Overdue"), lambda now: overdue_q(now)),
     ("all_open", gettext_lazy("All open"), lambda now: Q(state__in=OPEN_STATES)),
     ("closed", gettext_lazy("Closed"), lambda now: ~Q(state__in=OPEN_STATES)),
+    ("all", gettext_lazy("All dossiers"), lambda now: Q()),
 )
 
 
@@ -221,6 +229,10 @@ def inbox(request):
         visible = visible.filter(Q(code__icontains=q) | Q(applicant_name__icontains=q))
     if request.GET.get("mine") == "1":
         visible = visible.filter(assignee=request.user)
+    # From a number of the indicators' dashboard: the dossiers it counts.
+    visible, behind = behind_indicator(visible, request.GET)
+    if behind:
+        messages.info(request, _("Dossiers behind the number: %(what)s") % {"what": behind})
     counts = visible.aggregate(**{key: Count("pk", filter=_queue_filter(key, now, calendar))
                                   for key, _label, _f in QUEUES})
     dossiers = visible.filter(_queue_filter(queue, now, calendar)).order_by(

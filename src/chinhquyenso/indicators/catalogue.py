@@ -13,6 +13,13 @@ Targets, and why some indicators have none:
 - "can-bo-co-may-tinh": no national target in §7 (the seed reports 100%); none attached.
 - "hoat-dong-cong-dong" is a count, not a share; no target.
 
+Legends (colours of a value, DHIS2-like): three bands per percentage indicator, "Thấp"
+(red), "Trung bình" (amber), "Đạt" (green); the green band starts at the national target
+where there is one (80% for fibre broadband), and otherwise at the level the service
+index (QĐ 766) rewards in full (90% satisfied) or a level of good practice. The count
+"hoat-dong-cong-dong" has no legend. `load_catalogue()` adds the bands of an indicator
+only while it has none, so bands changed by the city stay.
+
 Publication: the computed indicators are published when first loaded; the reported ones
 stay unpublished until units report values. `load_catalogue()` never changes an existing
 indicator's publication, nor an existing target's value (both are decided in the admin).
@@ -65,3 +72,22 @@ INDICATORS: list[dict] = [
 TARGETS: list[tuple[str, int, Decimal, str]] = [
     ("thue-bao-bang-rong", 2025, Decimal("80"), "Quyết định 411/QĐ-TTg"),
 ]
+
+RED, AMBER, GREEN = "#b3261e", "#9a5b00", "#1b6e3a"
+
+
+def _bands(low: int, good: int) -> list[tuple[Decimal, Decimal | None, str, str]]:
+    return [(Decimal(0), Decimal(low), RED, "Thấp"), (Decimal(low), Decimal(good), AMBER, "Trung bình"),
+            (Decimal(good), None, GREEN, "Đạt")]
+
+
+# Legend bands per indicator: (from, up to (exclusive; None = no bound), colour, label).
+LEGENDS: dict[str, list[tuple[Decimal, Decimal | None, str, str]]] = {
+    "ho-so-truc-tuyen": _bands(50, 80),
+    "ho-so-dung-han": _bands(90, 95),
+    "ho-so-dung-du-lieu-dan-cu": _bands(50, 80),
+    "ho-so-ket-qua-dien-tu": _bands(50, 80),
+    "hai-long": _bands(80, 90),
+    "thue-bao-bang-rong": _bands(60, 80),
+    "can-bo-co-may-tinh": _bands(90, 100),
+}

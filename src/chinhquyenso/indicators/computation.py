@@ -1,8 +1,11 @@
 """Values of the indicators for a unit and a period.
 
-Computed indicators are one aggregate query each (Count/Sum with filter=…) over the
-records of the unit and every unit below it. Late dossiers are exactly those of
-`dossiers.deadlines.finished_late_q()`: the same definition as the pages.
+Computed dossier indicators are sums of the aggregates (aggregates.py: counts per unit,
+day or month, procedure and metric, kept current as dossiers change), never a scan of
+the dossiers: numerator and denominator are each a few metrics (FORMULAS). Late
+dossiers are exactly those of `dossiers.deadlines.finished_late_q()`: the same
+definition as the pages. People reached by the community teams are summed from the
+confirmed activities (a small table).
 
 Which units count as "the unit": the unit, every unit below it (children,
 grandchildren, …: a unit's historical children stay attached to it), and the units that
@@ -18,17 +21,16 @@ from __future__ import annotations
 
 import calendar as month_calendar
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q, Sum
-from django.utils import timezone
+from django.db.models import Q, Sum
 
 from chinhquyenso.org.models import AdministrativeUnit
 
-from .models import Indicator, IndicatorValue, PeriodType, Source
+from . import aggregates
+from .models import Indicator, IndicatorValue, Metric, PeriodType, Source
 
 PERIOD_RE = re.compile(r"^(\d{4})(?:-(?:(0[1-9]|1[0-2])|Q([1-4])))?$")
 
@@ -96,80 +98,49 @@ def unit_ids(unit: AdministrativeUnit) -> set[int]:
     return seen
 
 
-def _moments(start: date, end: date) -> tuple[datetime, datetime]:
-    tz = timezone.get_current_timezone()
-    return (datetime.combine(start, time.min, tzinfo=tz),
-            datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz))
+@dataclass(frozen=True)
+class Formula:
+    """A dossier indicator as sums of aggregated metrics: numerator = Σ sign × metric,
+    denominator = a metric; and the named sets of dossiers (aggregates.DOSSIER_SETS)
+    behind each, for the links from a number to its dossiers."""
+
+    numerator: tuple[tuple[int, int], ...]
+    denominator: int
+    numerator_set: str
+    denominator_set: str
+
+    def numbers(self, totals) -> tuple[int, int]:
+        return (sum(sign * totals.get(metric, 0) for sign, metric in self.numerator),
+                totals.get(self.denominator, 0))
 
 
-def _received(ids, start, end):
-    from chinhquyenso.dossiers.models import Dossier
+FORMULAS: dict[str, Formula] = {
+    "ho-so-truc-tuyen": Formula(((1, Metric.RECEIVED_ONLINE),), Metric.RECEIVED,
+                                "received_online", "received"),
+    "ho-so-dung-han": Formula(((1, Metric.FINISHED), (-1, Metric.FINISHED_LATE)), Metric.FINISHED,
+                              "finished_on_time", "finished"),
+    "ho-so-dung-du-lieu-dan-cu": Formula(((1, Metric.RECEIVED_POPULATION_DATA),), Metric.RECEIVED,
+                                         "received_population_data", "received"),
+    "ho-so-ket-qua-dien-tu": Formula(((1, Metric.FINISHED_ELECTRONIC),), Metric.FINISHED,
+                                     "finished_electronic", "finished"),
+    "hai-long": Formula(((1, Metric.RATED_SATISFIED),), Metric.RATED, "rated_satisfied", "rated"),
+}
 
-    since, until = _moments(start, end)
-    return Dossier.objects.filter(agency__unit_id__in=ids, received_at__gte=since, received_at__lt=until)
-
-
-def _finished(ids, start, end):
-    from chinhquyenso.dossiers.models import FINISHED_STATES, Dossier
-
-    since, until = _moments(start, end)
-    return Dossier.objects.filter(agency__unit_id__in=ids, state__in=FINISHED_STATES,
-                                  finished_at__gte=since, finished_at__lt=until)
-
-
-def _online(ids, start, end):
-    from chinhquyenso.dossiers.models import Channel
-
-    row = _received(ids, start, end).aggregate(
-        num=Count("pk", filter=Q(channel=Channel.ONLINE)), den=Count("pk"))
-    return row["num"], row["den"]
+# Confirmed activities of the community teams are few (a few per team and week): they
+# are summed from their own table, by the residential group of the team.
+ACTIVITY_CODES = frozenset({"hoat-dong-cong-dong"})
 
 
-def _on_time(ids, start, end):
-    from chinhquyenso.dossiers.deadlines import finished_late_q
-
-    row = _finished(ids, start, end).aggregate(late=Count("pk", filter=finished_late_q()), den=Count("pk"))
-    return row["den"] - row["late"], row["den"]
-
-
-def _population_data(ids, start, end):
-    row = _received(ids, start, end).aggregate(
-        num=Count("pk", filter=Q(uses_population_data=True)), den=Count("pk"))
-    return row["num"], row["den"]
-
-
-def _electronic_result(ids, start, end):
-    row = _finished(ids, start, end).aggregate(
-        num=Count("pk", filter=Q(result_electronic=True)), den=Count("pk"))
-    return row["num"], row["den"]
-
-
-def _satisfied(ids, start, end):
-    from chinhquyenso.dossiers.models import Rating
-
-    since, until = _moments(start, end)
-    row = Rating.objects.filter(dossier__agency__unit_id__in=ids, created_at__gte=since,
-                                created_at__lt=until).aggregate(
-        num=Count("pk", filter=Q(satisfied=True)), den=Count("pk"))
-    return row["num"], row["den"]
-
-
-def _people_reached(ids, start, end):
+def people_reached(ids, start: date, end: date) -> int:
     from chinhquyenso.community.models import Activity
 
     row = Activity.objects.filter(status=Activity.Status.CONFIRMED, team__group_id__in=ids,
                                   day__gte=start, day__lte=end).aggregate(num=Sum("people_reached"))
-    return row["num"] or 0, None
+    return row["num"] or 0
 
 
-COMPUTATIONS: dict[str, Callable] = {
-    "ho-so-truc-tuyen": _online,
-    "ho-so-dung-han": _on_time,
-    "ho-so-dung-du-lieu-dan-cu": _population_data,
-    "ho-so-ket-qua-dien-tu": _electronic_result,
-    "hai-long": _satisfied,
-    "hoat-dong-cong-dong": _people_reached,
-}
+def is_computable(indicator: Indicator) -> bool:
+    return indicator.code in FORMULAS or indicator.code in ACTIVITY_CODES
 
 
 def compute(indicator: Indicator, *, unit: AdministrativeUnit, start: date, end: date) -> Result:
@@ -181,11 +152,14 @@ def compute(indicator: Indicator, *, unit: AdministrativeUnit, start: date, end:
         if row is None:
             return Result(None, None, None, Source.REPORTED)
         return Result(row.numerator, row.denominator, row.value, Source.REPORTED)
+    if indicator.code in ACTIVITY_CODES:
+        numerator = people_reached(unit_ids(unit), start, end)
+        return Result(numerator, None, ratio(numerator, None, indicator.factor))
     try:
-        function = COMPUTATIONS[indicator.code]
+        formula = FORMULAS[indicator.code]
     except KeyError:
         raise ValueError(f"no computation for indicator {indicator.code!r}") from None
-    numerator, denominator = function(unit_ids(unit), start, end)
+    numerator, denominator = formula.numbers(aggregates.totals(unit_ids(unit), start, end))
     return Result(numerator, denominator, ratio(numerator, denominator, indicator.factor))
 
 

@@ -99,3 +99,115 @@ class IndicatorValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator.code} {self.unit} {self.period_start}: {self.value}"
+
+
+class Legend(models.Model):
+    """One band of an indicator's legend (DHIS2's legend): a value from `start`
+    (inclusive) up to `end` (exclusive; empty = no upper bound) is shown in `colour`.
+    An indicator without bands is shown without colour."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="legends",
+                                  verbose_name=_("indicator"))
+    start = models.DecimalField(_("from"), max_digits=14, decimal_places=2)
+    end = models.DecimalField(_("up to"), max_digits=14, decimal_places=2, null=True, blank=True,
+                              help_text=_("Empty: no upper bound"))
+    colour = models.CharField(_("colour"), max_length=7, help_text=_('e.g. "#1b6e3a"'))
+    label = models.CharField(_("label"), max_length=60)
+
+    class Meta:
+        ordering = ["indicator", "start"]
+        verbose_name = _("legend band")
+        verbose_name_plural = _("legend bands")
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "start"], name="indicators_legend_band_once"),
+            models.CheckConstraint(condition=Q(end__isnull=True) | Q(end__gt=models.F("start")),
+                                   name="indicators_legend_band_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} {self.start}–{self.end or ''}: {self.label}"
+
+    def holds(self, value) -> bool:
+        return value >= self.start and (self.end is None or value < self.end)
+
+
+class Metric(models.IntegerChoices):
+    """What the aggregates count about dossiers, each on its own day: the day the
+    dossier was received, finished, or rated (local time)."""
+
+    RECEIVED = 1, _("Dossiers received")
+    RECEIVED_ONLINE = 2, _("Dossiers received online")
+    RECEIVED_POPULATION_DATA = 3, _("Dossiers received using population data")
+    FINISHED = 4, _("Dossiers finished")
+    FINISHED_LATE = 5, _("Dossiers finished late")
+    FINISHED_ELECTRONIC = 6, _("Dossiers finished with an electronic result")
+    RATED = 7, _("Ratings")
+    RATED_SATISFIED = 8, _("Satisfied ratings")
+
+
+def _tally_link(model, related_name="+"):
+    # Aggregates are derived data: no database constraint ties them to the rows they
+    # count, so rebuilding them never waits on (or blocks) the referenced tables.
+    return models.ForeignKey(model, on_delete=models.DO_NOTHING, db_constraint=False,
+                             related_name=related_name)
+
+
+class DailyTally(models.Model):
+    """How many dossiers of one agency (in the lowest unit it belongs to) and one
+    procedure counted for a metric on a day. Kept current by
+    `aggregates.on_dossier_change`; `aggregates.rebuild_aggregates` rebuilds it."""
+
+    day = models.DateField()
+    unit = _tally_link(AdministrativeUnit)
+    agency = _tally_link("org.Agency")
+    procedure = _tally_link("procedures.Procedure")
+    metric = models.PositiveSmallIntegerField(choices=Metric.choices)
+    total = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("daily tally")
+        verbose_name_plural = _("daily tallies")
+        constraints = [models.UniqueConstraint(fields=["unit", "day", "procedure", "agency", "metric"],
+                                               name="indicators_daily_tally_cell")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.get_metric_display()}: {self.total}"
+
+
+class MonthlyTally(models.Model):
+    """The daily tallies of a month per unit and procedure (agencies summed): what the
+    per-procedure drill-down reads."""
+
+    month = models.DateField()  # first day of the month
+    unit = _tally_link(AdministrativeUnit)
+    procedure = _tally_link("procedures.Procedure")
+    metric = models.PositiveSmallIntegerField(choices=Metric.choices)
+    total = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("monthly tally")
+        verbose_name_plural = _("monthly tallies")
+        constraints = [models.UniqueConstraint(fields=["unit", "month", "procedure", "metric"],
+                                               name="indicators_monthly_tally_cell")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%m/%Y} {self.get_metric_display()}: {self.total}"
+
+
+class MonthlyUnitTally(models.Model):
+    """The daily tallies of a month per unit (procedures and agencies summed): what the
+    city and ward dashboards and the indicators' values read, a few rows per unit."""
+
+    month = models.DateField()  # first day of the month
+    unit = _tally_link(AdministrativeUnit)
+    metric = models.PositiveSmallIntegerField(choices=Metric.choices)
+    total = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("monthly unit tally")
+        verbose_name_plural = _("monthly unit tallies")
+        constraints = [models.UniqueConstraint(fields=["unit", "month", "metric"],
+                                               name="indicators_monthly_unit_tally_cell")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%m/%Y} {self.get_metric_display()}: {self.total}"

@@ -14,15 +14,18 @@ from chinhquyenso.core.services import record_audit
 
 from . import catalogue
 from .computation import Period, parse_period, ratio
-from .models import Indicator, IndicatorValue, Source, Target
+from .models import Indicator, IndicatorValue, Legend, Source, Target
 
 
-def load_catalogue(*, indicator_model=None, target_model=None) -> None:
-    """Create the shipped indicators and national targets; idempotent. Names and
-    definitions are refreshed; publication and existing target values are left alone.
-    The models can be given (a data migration passes its historical models)."""
+def load_catalogue(*, indicator_model=None, target_model=None, legend_model=None) -> None:
+    """Create the shipped indicators, national targets and legends; idempotent. Names and
+    definitions are refreshed; publication, existing target values and existing legends
+    are left alone. The models can be given (a data migration passes its historical
+    models; without `legend_model` there, legends are not loaded)."""
+    historical = indicator_model is not None
     indicator_model = indicator_model or Indicator
     target_model = target_model or Target
+    legend_model = legend_model or (None if historical else Legend)
     for order, spec in enumerate(catalogue.INDICATORS):
         indicator, created = indicator_model.objects.get_or_create(
             code=spec["code"],
@@ -38,6 +41,14 @@ def load_catalogue(*, indicator_model=None, target_model=None) -> None:
         target_model.objects.get_or_create(
             indicator=indicator_model.objects.get(code=code), year=year, unit=None,
             defaults={"value": value, "basis": basis})
+    if legend_model is None:
+        return
+    for code, bands in catalogue.LEGENDS.items():
+        indicator = indicator_model.objects.get(code=code)
+        if not legend_model.objects.filter(indicator=indicator).exists():
+            legend_model.objects.bulk_create(
+                [legend_model(indicator=indicator, start=start, end=end, colour=colour, label=label)
+                 for start, end, colour, label in bands])
 
 
 def _number(value, field: str, *, positive: bool = False) -> Decimal:

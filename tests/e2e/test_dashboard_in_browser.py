@@ -1,0 +1,91 @@
+"""The city leader follows a number of the indicators' dashboard down to the dossiers
+behind it: city → ward → procedure → the dossier list; and a visitor reads the public
+dashboard on a phone. Data: the hand-computed fixture of tests/indicators/conftest.py
+(November 2026)."""
+
+from __future__ import annotations
+
+import pytest
+
+from chinhquyenso.org.models import Role
+from tests.factories import PASSWORD, OfficialFactory
+from tests.indicators import conftest as indicator_fixtures
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# The fixture's procedure, officials, citizen and dossiers (their conftest is not
+# visible from this folder).
+birth = indicator_fixtures.birth
+ward_pc = indicator_fixtures.ward_pc
+counter = indicator_fixtures.counter
+specialist = indicator_fixtures.specialist
+leader = indicator_fixtures.leader
+citizen = indicator_fixtures.citizen
+submit = indicator_fixtures.submit
+other_pc = indicator_fixtures.other_pc
+other_counter_officer = indicator_fixtures.other_counter_officer
+dossiers = indicator_fixtures.dossiers
+
+
+@pytest.fixture(autouse=True)
+def catalogue(db):
+    """The indicators come with a migration; a test with real transactions empties the
+    tables afterwards, so each test loads them again."""
+    from chinhquyenso.indicators.services import load_catalogue
+
+    load_catalogue()
+
+
+@pytest.fixture
+def city_leader(city):
+    return OfficialFactory(full_name="Lê Văn Thành", roles=[(Role.LEADER, city)]).user
+
+
+def test_the_leader_drills_down_from_the_city_to_the_dossiers_behind_a_number(
+        page, dossiers, city, ward, birth, city_leader):
+    page.goto("/dang-nhap/?next=/chi-so/")
+    page.locator("input[name=username]").fill(city_leader.username)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(f"**/chi-so/lanh-dao/don-vi/{city.pk}/")
+
+    # Choose November 2026 with the period selector.
+    page.locator("select#year").select_option("2026")
+    page.locator("select#part").select_option("11")
+    page.locator("form.period button[type=submit]").click()
+    page.wait_for_url("**part=11**")
+    online = page.locator('table.indicators tr[data-indicator="ho-so-truc-tuyen"] td').first
+    assert online.inner_text().startswith("50%")
+
+    # city → ward
+    page.locator('table.units tr[data-unit="8707"] th a').click()
+    page.wait_for_url(f"**/chi-so/lanh-dao/don-vi/{ward.pk}/?period=2026-11")
+    assert "Phường Tích Sơn" in page.locator("h1").inner_text()
+    on_time = page.locator('table.indicators tr[data-indicator="ho-so-dung-han"] td').first
+    assert on_time.inner_text().startswith("66,67%")
+
+    # ward → procedure
+    page.locator(f'table.procedures tr[data-procedure="{birth.code}"] th a').click()
+    page.wait_for_url(f"**/thu-tuc/{birth.pk}/?period=2026-11")
+    late_row = page.locator('table.indicators tr[data-indicator="ho-so-dung-han"]')
+    assert late_row.locator('a[data-link="numerator"]').inner_text() == "2"
+    assert late_row.locator('a[data-link="denominator"]').inner_text() == "3"
+
+    # procedure → the dossiers finished early or on time
+    late_row.locator('a[data-link="numerator"]').click()
+    page.wait_for_url("**/can-bo/ho-so/**set=finished_on_time**")
+    listed = page.locator("main table tbody tr td:first-child a").all_inner_texts()
+    assert sorted(listed) == sorted([dossiers["online_early"].code, dossiers["counter_on_time"].code])
+    assert dossiers["online_late"].code not in listed
+
+
+def test_the_public_dashboard_on_a_phone(phone_page, dossiers, city):
+    page = phone_page
+    page.goto("/chi-so/cong-khai/?period=2026-11")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    card = page.locator('li.indicator-card[data-indicator="ho-so-truc-tuyen"]')
+    assert card.locator("p.big").inner_text().startswith("50")
+    assert page.locator('li.indicator-card[data-indicator="thue-bao-bang-rong"]').count() == 0
+    page.locator('table.units tr[data-unit="8710"] th a').click()
+    page.wait_for_url("**unit=8710**")
+    assert "Phường Liên Bảo" in page.locator("h1").inner_text()
