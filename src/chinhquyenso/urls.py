@@ -32,6 +32,7 @@ urlpatterns = [
     path("van-ban/", include("chinhquyenso.documents.urls")),
     path("xac-thuc/", include("chinhquyenso.documents.public_urls")),
     path("ke-hoach/", include("chinhquyenso.plans.urls")),
+    path("chi-so/", include("chinhquyenso.indicators.urls")),
     path("<slug:slug>/", core_views.area, name="area"),
 ]
 
