@@ -323,3 +323,19 @@ def test_load_demo_loads_residents_of_the_city():
     assert wards == {"243"}
     for citizen in Citizen.objects.all()[:50]:
         validate_id_number(citizen.id_number, birth_date=citizen.birth_date, sex=citizen.sex)
+
+
+def test_the_indicators_count_the_generated_dossiers(demo, end):
+    """Written in bulk, the dossiers still reach the dashboards' counts."""
+    from datetime import date
+
+    from chinhquyenso.indicators.aggregates import totals
+    from chinhquyenso.indicators.models import Metric
+    from chinhquyenso.org.models import AdministrativeUnit
+
+    generate(end)
+    units = AdministrativeUnit.objects.values_list("pk", flat=True)
+    counted = totals(units, date(2000, 1, 1), end + timedelta(days=30))
+    assert counted[Metric.RECEIVED] == Dossier.objects.filter(received_at__isnull=False).count() > 0
+    assert counted[Metric.FINISHED] == Dossier.objects.filter(state__in=FINISHED_STATES,
+                                                               finished_at__isnull=False).count()

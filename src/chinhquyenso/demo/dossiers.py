@@ -1250,6 +1250,10 @@ def generate(*, count: int = DEFAULT_COUNT, seed: int = DEFAULT_SEED,
         record_audit(action="demo.dossiers_generated", object_type="dossiers.dossier",
                      after={"seed": seed, "months": months, "end": end,
                             **result.as_dict()})
+        # Written in bulk, past the services that keep the indicators' counts current.
+        from chinhquyenso.indicators.aggregates import rebuild_aggregates
+
+        rebuild_aggregates()
     result.seconds = _time.monotonic() - started
     return result
 
