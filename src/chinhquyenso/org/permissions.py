@@ -107,8 +107,21 @@ def can(user, action: str, unit: AdministrativeUnit | None = None) -> bool:
         return False
     if unit is None:
         return True
-    chain = _unit_chain_ids(unit)
-    return any(a.unit_id in chain for a in granting)
+    return _covered_by(unit, {a.unit_id for a in granting})
+
+
+def _covered_by(unit: AdministrativeUnit, unit_ids: set[int]) -> bool:
+    """Is `unit`, or a unit above it, one of `unit_ids`? Climbs only as far as needed:
+    most roles are held for the very unit a dossier or document belongs to, and each
+    step up may cost a query for the parent."""
+    node = unit
+    while node.pk not in unit_ids:
+        if node.parent_id is None:
+            return False
+        if node.parent_id in unit_ids:
+            return True
+        node = node.parent
+    return True
 
 
 def scope_units(user, action: str) -> Iterable[AdministrativeUnit]:
