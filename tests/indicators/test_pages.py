@@ -100,6 +100,11 @@ def test_drill_down_from_the_city_to_the_dossiers_behind_a_number(
                            ("other_counter", False), ("not_received", False)]:
         assert (dossiers[name].code in listing) is expected, name
     assert "Phường Tích Sơn · 01/11/2026–30/11/2026" in listing  # the list says what it shows
+    # Switching queue tab keeps the number's filter; so does the filter form.
+    tabs = lxml.html.fromstring(listing).xpath('//nav[contains(@class,"tabs")]/a/@href')
+    assert tabs and all("set=finished_on_time" in href and "from=2026-11-01" in href for href in tabs)
+    assert lxml.html.fromstring(listing).xpath('//form[contains(@class,"filters")]//input[@name="set"]/@value') \
+        == ["finished_on_time"]
     listing = client.get(finished.get("href")).content.decode()
     assert all(dossiers[n].code in listing for n in ("online_early", "online_late", "counter_on_time"))
 

@@ -207,6 +207,10 @@ def _queue_filter(key: str, now, calendar) -> Q:
     return dict((k, f) for k, _label, f in QUEUES)[key](now)
 
 
+#: The query parameters of "the dossiers behind a number" of the indicators' dashboard.
+BEHIND_PARAMS = ("set", "unit", "from", "to")
+
+
 @login_required
 def inbox(request):
     """Officials' work queues: to receive, to process, to sign, to return, due soon, overdue,
@@ -245,8 +249,13 @@ def inbox(request):
             left = calendar_for(dossier.agency).working_time_between(now, dossier.due_at).total_seconds() / 3600
         rows.append((dossier, st, left))
     ids = visible.values("procedure_id").distinct()
+    # Tabs and pages keep every filter, those of a dashboard's number included.
+    keep = request.GET.copy()
+    for name in ("queue", "page"):
+        keep.pop(name, None)
     return render(request, "dossiers/inbox.html", {
-        "page": page, "rows": rows, "queue": queue,
+        "page": page, "rows": rows, "queue": queue, "keep": keep.urlencode(),
+        "behind_params": [(k, request.GET[k]) for k in BEHIND_PARAMS if request.GET.get(k)],
         "queues": [(key, label, counts[key]) for key, label, _f in QUEUES],
         "procedures": Procedure.objects.filter(pk__in=ids).order_by("name"),
         "agencies": Agency.objects.filter(pk__in=visible.values("agency_id").distinct()),
