@@ -76,6 +76,7 @@ def test_drill_down_from_the_city_to_the_dossiers_behind_a_number(
     ward_link = doc.xpath('//table[contains(@class,"units")]//tr[@data-unit="8707"]/th/a/@href')[0]
     assert ward_link == f"/chi-so/lanh-dao/don-vi/{ward.pk}/?period=2026-11"
 
+    assert doc.xpath('//p[@class="see-also"]/a/@href') == ["/ke-hoach/"]  # the plans, a click away
     doc = page(client, ward_link)
     assert "Phường Tích Sơn" in cell(doc, "//h1")
     assert not doc.xpath('//table[contains(@class,"units")]')  # a ward: no wards below
