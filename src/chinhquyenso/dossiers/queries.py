@@ -141,3 +141,22 @@ def actions_for(user, dossier: Dossier) -> list[str]:
     offer("rate", owner and state == State.RETURNED and not hasattr(dossier, "rating"))
     offer("complain", owner and state != State.SUBMITTED)
     return offered
+
+
+def reusable_files(user, applicant_id_number: str) -> QuerySet:
+    """Documents of the applicant's earlier dossiers that a new dossier may reuse instead
+    of an upload (components, supplements, results): a citizen's own dossiers; at a
+    counter or with a community team, the earlier dossiers of the applicant the official
+    identified by number and may assist."""
+    from .models import DossierFile
+
+    files = DossierFile.objects.select_related("dossier", "component").filter(
+        kind__in=[DossierFile.Kind.COMPONENT, DossierFile.Kind.SUPPLEMENT, DossierFile.Kind.RESULT])
+    if not getattr(user, "is_authenticated", False):
+        return files.none()
+    if can(user, "dossiers.submit_assisted"):
+        number = str(applicant_id_number or "").strip()
+        if len(number) != 12 or not number.isdigit():
+            return files.none()
+        return files.filter(dossier__applicant_id_number=number).order_by("-uploaded_at", "-pk")
+    return files.filter(dossier__owner=user).order_by("-uploaded_at", "-pk")

@@ -8,6 +8,7 @@ one the actor may not perform raises PermissionDenied (HTTP 403).
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import datetime
 
@@ -160,13 +161,16 @@ def _officer_name(actor) -> str:
 def submit_dossier(*, procedure: Procedure, agency: Agency, submitted_by, applicant: dict,
                    answers: dict, files: dict[int, list] | None = None, channel: str | None = None,
                    citizen_consent: bool = False, population_data_used: bool = False,
-                   at: datetime | None = None) -> Dossier:
+                   reuse: dict[int, list[int]] | None = None, at: datetime | None = None) -> Dossier:
     """Submit a dossier for `procedure` to `agency`.
 
     A citizen submits for themself (online). A one-stop counter officer submits at the
     counter (or records one that came by post); a community team member submits online
     on the citizen's behalf with the citizen's recorded consent. Both are recorded as
-    assisted, with who helped. `files` maps component ids to uploaded files.
+    assisted, with who helped. `files` maps component ids to uploaded files; `reuse`
+    maps component ids to files of the applicant's earlier dossiers used again instead of
+    an upload (copied byte for byte, checked like an upload; the dossier is flagged as
+    reusing components).
     """
     at = at or timezone.now()
     files = files or {}
@@ -198,7 +202,9 @@ def submit_dossier(*, procedure: Procedure, agency: Agency, submitted_by, applic
     else:
         channel = Channel.ONLINE
     cleaned = clean_answers(procedure.form, answers)
-    missing = [c.name for c in procedure.components.all() if c.mandatory and not files.get(c.pk)]
+    reused = _reused_files(submitted_by, id_number, reuse or {})
+    missing = [c.name for c in procedure.components.all()
+               if c.mandatory and not files.get(c.pk) and not reused.get(c.pk)]
     if missing:
         raise ValidationError({"files": [_("Attach: %(name)s.") % {"name": name} for name in missing]})
 
@@ -225,17 +231,49 @@ def submit_dossier(*, procedure: Procedure, agency: Agency, submitted_by, applic
                                    component=components.get(int(component_id)),
                                    uploaded_by=submitted_by)
                 stored += 1
+        for component_id, earlier_files in reused.items():
+            for earlier in earlier_files:
+                store_dossier_file(dossier=dossier, uploaded_file=ContentFile(read_dossier_file(earlier),
+                                                                              name=earlier.original_name),
+                                   kind=DossierFile.Kind.COMPONENT, component=components.get(component_id),
+                                   uploaded_by=submitted_by)
+                stored += 1
         dossier.code = next_dossier_code(agency=agency, procedure=procedure, moment=at)
         dossier.components_digitised = stored > 0
-        dossier.save(update_fields=["code", "components_digitised"])
+        dossier.components_reused = bool(reused)
+        dossier.save(update_fields=["code", "components_digitised", "components_reused"])
         _record(dossier, actor=submitted_by, action="submit", from_state="", at=at,
-                extra={"channel": channel, "assisted": assisted_by is not None})
+                extra={"channel": channel, "assisted": assisted_by is not None,
+                       "reused": sorted(f.pk for files_ in reused.values() for f in files_)})
         _notify(dossier, _("Dossier %(code)s submitted") % {"code": dossier.code},
                 _("Your dossier %(code)s for “%(procedure)s” has been submitted to %(agency)s.")
                 % {"code": dossier.code, "procedure": procedure.name, "agency": agency.name})
         link_assisted_dossier(dossier)
         indicator_aggregates.on_dossier_change(dossier, before=None)
     return dossier
+
+
+def _reused_files(actor, id_number: str, reuse: dict) -> dict[int, list[DossierFile]]:
+    """The earlier files asked for, each checked to be one the submitter may reuse."""
+    from .queries import reusable_files
+
+    wanted = {int(c): [int(f) for f in ids] for c, ids in reuse.items() if ids}
+    if not wanted:
+        return {}
+    allowed = {f.pk: f for f in reusable_files(actor, id_number).filter(
+        pk__in=[f for ids in wanted.values() for f in ids])}
+    if any(f not in allowed for ids in wanted.values() for f in ids):
+        raise ValidationError({"files": [_("A document to reuse is not one of the applicant's earlier documents.")]})
+    return {c: [allowed[f] for f in ids] for c, ids in wanted.items()}
+
+
+def read_dossier_file(record: DossierFile) -> bytes:
+    """The stored bytes, checked against the recorded SHA-256."""
+    with record.file.open("rb") as handle:
+        data = handle.read()
+    if hashlib.sha256(data).hexdigest() != record.sha256:
+        raise ValidationError(_("The stored file “%(name)s” has been altered.") % {"name": record.original_name})
+    return data
 
 
 # --- reception -----------------------------------------------------------------------------

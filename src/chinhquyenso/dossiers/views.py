@@ -147,7 +147,10 @@ def submit(request, code: str):
                            "id_number": values.get("applicant_id_number", ""),
                            "address": values.get("applicant_address", "")},
                 answers={k[len("answer-"):]: v for k, v in request.POST.items() if k.startswith("answer-")},
-                files={k: v for k, v in files.items() if v}, channel=request.POST.get("channel") or None,
+                files={k: v for k, v in files.items() if v},
+                reuse={c.pk: [f for f in request.POST.getlist(f"reuse_{c.pk}") if f.isdigit()]
+                       for c in procedure.components.all()},
+                channel=request.POST.get("channel") or None,
                 citizen_consent=request.POST.get("citizen_consent") == "on",
                 population_data_used=bool(own) or request.POST.get("population_data") == "1")
         except ValidationError as error:
@@ -157,8 +160,18 @@ def submit(request, code: str):
             messages.success(request, _("Dossier %(code)s has been submitted. Keep this code to follow it.")
                              % {"code": dossier.code})
             return redirect("dossiers:detail", code=dossier.code)
+    from .queries import reusable_files
+
+    earlier = list(reusable_files(request.user, values.get("applicant_id_number", ""))[:20])
+    components = []
+    for component in procedure.components.all():
+        chosen = set(request.POST.getlist(f"reuse_{component.pk}"))
+        components.append({"component": component,
+                           "earlier": [(f, str(f.pk) in chosen) for f in earlier],
+                           "reusing": bool(chosen)})
     return render(request, "dossiers/submit.html", {
         "procedure": procedure, "agencies": agencies, "answers_form": answers_form,
+        "components": components,
         "assisted": assisted, "values": values, "from_record": bool(own),
         "field_errors": field_errors, "general_errors": general_errors,
     })
