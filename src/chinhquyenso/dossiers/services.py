@@ -242,14 +242,14 @@ def submit_dossier(*, procedure: Procedure, agency: Agency, submitted_by, applic
         dossier.components_digitised = stored > 0
         dossier.components_reused = bool(reused)
         dossier.save(update_fields=["code", "components_digitised", "components_reused"])
-        _record(dossier, actor=submitted_by, action="submit", from_state="", at=at,
-                extra={"channel": channel, "assisted": assisted_by is not None,
-                       "reused": sorted(f.pk for files_ in reused.values() for f in files_)})
         _notify(dossier, _("Dossier %(code)s submitted") % {"code": dossier.code},
                 _("Your dossier %(code)s for “%(procedure)s” has been submitted to %(agency)s.")
                 % {"code": dossier.code, "procedure": procedure.name, "agency": agency.name})
         link_assisted_dossier(dossier)
         indicator_aggregates.on_dossier_change(dossier, before=None)
+        _record(dossier, actor=submitted_by, action="submit", from_state="", at=at,
+                extra={"channel": channel, "assisted": assisted_by is not None,
+                       "reused": sorted(f.pk for files_ in reused.values() for f in files_)})
     return dossier
 
 
@@ -300,12 +300,12 @@ def receive_dossier(*, dossier_id: int, actor, at: datetime | None = None) -> Do
         dossier.finished_at = at
     dossier.save()
     _after_commit_issue("receipt", dossier.pk, actor)
-    _record(dossier, actor=actor, action="receive", from_state=State.SUBMITTED, at=at,
-            extra={"due_at": dossier.due_at})
     _notify(dossier, _("Dossier %(code)s received") % {"code": dossier.code},
             _("Your dossier %(code)s was received. The result is due by %(due)s.")
             % {"code": dossier.code, "due": timezone.localtime(dossier.due_at).strftime("%H:%M %d/%m/%Y")})
     indicator_aggregates.on_dossier_change(dossier, before=before)
+    _record(dossier, actor=actor, action="receive", from_state=State.SUBMITTED, at=at,
+            extra={"due_at": dossier.due_at})
     return dossier
 
 
@@ -321,9 +321,9 @@ def refuse_dossier(*, dossier_id: int, actor, reason: str, at: datetime | None =
     dossier.state = State.REFUSED
     dossier.last_reason = reason.strip()
     dossier.save()
-    _record(dossier, actor=actor, action="refuse", from_state=State.SUBMITTED, at=at, note=reason)
     _notify(dossier, _("Dossier %(code)s refused") % {"code": dossier.code}, reason)
     indicator_aggregates.on_dossier_change(dossier, before=before)
+    _record(dossier, actor=actor, action="refuse", from_state=State.SUBMITTED, at=at, note=reason)
     return dossier
 
 
@@ -388,12 +388,12 @@ def forward_dossier(*, dossier_id: int, actor, note: str = "", at: datetime | No
             dossier.result_electronic = True
             _after_commit_issue("result_notice", dossier.pk, actor)
     dossier.save()
-    _record(dossier, actor=actor, action="forward", from_state=from_state, at=at, note=note,
-            extra={"step": step.name})
     if dossier.state == State.DONE:
         _notify(dossier, _("Result of dossier %(code)s is ready") % {"code": dossier.code},
                 _("The result of your dossier %(code)s is ready.") % {"code": dossier.code})
     indicator_aggregates.on_dossier_change(dossier, before=before)
+    _record(dossier, actor=actor, action="forward", from_state=from_state, at=at, note=note,
+            extra={"step": step.name})
     return dossier
 
 
@@ -507,8 +507,8 @@ def return_result(*, dossier_id: int, actor, at: datetime | None = None) -> Doss
     dossier.state = State.RETURNED
     dossier.returned_at = at
     dossier.save()
-    _record(dossier, actor=actor, action="return_result", from_state=State.DONE, at=at)
     indicator_aggregates.on_dossier_change(dossier, before=before)
+    _record(dossier, actor=actor, action="return_result", from_state=State.DONE, at=at)
     return dossier
 
 
@@ -528,8 +528,8 @@ def request_supplement(*, dossier_id: int, actor, reason: str, at: datetime | No
     _pause(dossier, at, State.SUPPLEMENT_REQUESTED)
     dossier.last_reason = reason.strip()
     dossier.save()
-    _record(dossier, actor=actor, action="request_supplement", from_state=from_state, at=at, note=reason)
     _notify(dossier, _("Dossier %(code)s: documents needed") % {"code": dossier.code}, reason)
+    _record(dossier, actor=actor, action="request_supplement", from_state=from_state, at=at, note=reason)
     return dossier
 
 
@@ -551,9 +551,9 @@ def supplement_dossier(*, dossier_id: int, actor, files: list, note: str = "",
                            uploaded_by=actor)
     _resume(dossier, at, calendar_for(dossier.agency))
     dossier.save()
+    indicator_aggregates.on_dossier_change(dossier, before=before)
     _record(dossier, actor=actor, action="supplement", from_state=State.SUPPLEMENT_REQUESTED, at=at,
             note=note, extra={"files": len(files), "due_at": dossier.due_at})
-    indicator_aggregates.on_dossier_change(dossier, before=before)
     return dossier
 
 
@@ -572,10 +572,10 @@ def request_fee(*, dossier_id: int, actor, amount: int | None = None,
     _pause(dossier, at, State.FEE_DUE)
     dossier.fee_amount = int(amount)
     dossier.save()
-    _record(dossier, actor=actor, action="request_fee", from_state=State.PROCESSING, at=at,
-            extra={"amount": int(amount)})
     _notify(dossier, _("Dossier %(code)s: fee due") % {"code": dossier.code},
             _("Please pay %(amount)s đồng for dossier %(code)s.") % {"amount": f"{int(amount):,}".replace(",", "."), "code": dossier.code})
+    _record(dossier, actor=actor, action="request_fee", from_state=State.PROCESSING, at=at,
+            extra={"amount": int(amount)})
     return dossier
 
 
@@ -595,9 +595,9 @@ def pay_fee(*, dossier_id: int, actor, reference: str, provider: str = "counter"
     dossier.payment_reference = reference.strip()
     _resume(dossier, at, calendar_for(dossier.agency))
     dossier.save()
+    indicator_aggregates.on_dossier_change(dossier, before=before)
     _record(dossier, actor=actor, action="pay_fee", from_state=State.FEE_DUE, at=at,
             extra={"amount": dossier.fee_amount, "provider": provider, "reference": reference.strip()})
-    indicator_aggregates.on_dossier_change(dossier, before=before)
     return dossier
 
 
@@ -622,8 +622,8 @@ def withdraw_dossier(*, dossier_id: int, actor, reason: str = "", at: datetime |
         action = "request_withdrawal"
     dossier.last_reason = reason
     dossier.save()
-    _record(dossier, actor=actor, action=action, from_state=from_state, at=at, note=reason)
     indicator_aggregates.on_dossier_change(dossier, before=before)
+    _record(dossier, actor=actor, action=action, from_state=from_state, at=at, note=reason)
     return dossier
 
 
@@ -640,8 +640,8 @@ def approve_withdrawal(*, dossier_id: int, actor, at: datetime | None = None) ->
     dossier.state = State.WITHDRAWN
     dossier.paused_at = None
     dossier.save()
-    _record(dossier, actor=actor, action="approve_withdrawal", from_state=from_state, at=at)
     indicator_aggregates.on_dossier_change(dossier, before=before)
+    _record(dossier, actor=actor, action="approve_withdrawal", from_state=from_state, at=at)
     return dossier
 
 
@@ -659,9 +659,9 @@ def stop_dossier(*, dossier_id: int, actor, reason: str, at: datetime | None = N
     dossier.paused_at = None
     dossier.last_reason = reason.strip()
     dossier.save()
-    _record(dossier, actor=actor, action="stop", from_state=from_state, at=at, note=reason)
     _notify(dossier, _("Dossier %(code)s stopped") % {"code": dossier.code}, reason)
     indicator_aggregates.on_dossier_change(dossier, before=before)
+    _record(dossier, actor=actor, action="stop", from_state=from_state, at=at, note=reason)
     return dossier
 
 
@@ -732,12 +732,12 @@ def issue_apology(*, dossier_id: int, actor, reason: str, new_due_at: datetime,
                            previous_due_at=dossier.due_at, created_by=actor)
     letter.pdf.save(f"xin-loi-{dossier.code}.pdf", ContentFile(pdf), save=False)
     letter.save()
-    _record(dossier, actor=actor, action="apologise", from_state=dossier.state, at=at, note=reason,
-            extra={"new_due_at": new_due_at})
     _notify(dossier, _("Dossier %(code)s: apology and new return date") % {"code": dossier.code},
             _("We apologise: the result of dossier %(code)s will be late (%(reason)s). "
               "New return date: %(date)s.") % {"code": dossier.code, "reason": reason.strip(),
                                                  "date": timezone.localtime(new_due_at).strftime("%H:%M %d/%m/%Y")})
+    _record(dossier, actor=actor, action="apologise", from_state=dossier.state, at=at, note=reason,
+            extra={"new_due_at": new_due_at})
     return letter
 
 
