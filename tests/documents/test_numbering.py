@@ -42,6 +42,8 @@ def test_notation_is_number_type_and_issuer(signed, city_pc, city_clerk):
 def test_a_letter_is_notated_issuer_and_drafting_unit(signed, city_pc, city_clerk):
     _start_series_at(city_pc, 44)
     assert _number(signed("CV"), city_clerk, at(26, 11)).notation == "45/UBND-VP"
+    # Drafted by the People's Committee itself: no unit after the issuer.
+    assert _number(signed("CV", drafting_unit=city_pc), city_clerk, at(26, 11)).notation == "46/UBND"
 
 
 def test_numbers_below_ten_have_a_leading_zero(signed, city_clerk):

@@ -50,7 +50,8 @@ def format_number(number: int) -> str:
 def notation_for(document: OutgoingDocument) -> str:
     """The number and notation of a numbered document:
 
-    - a letter (công văn): number/issuer-drafting unit, e.g. 45/UBND-VP;
+    - a letter (công văn): number/issuer-drafting unit, e.g. 45/UBND-VP, or number/issuer
+      when the issuer drafted it itself, e.g. 46/UBND;
     - a legal normative document: number/year/type-issuer, e.g. 12/2026/QĐ-UBND;
     - any other document: number/type-issuer, e.g. 123/QĐ-UBND.
     """
@@ -59,7 +60,9 @@ def notation_for(document: OutgoingDocument) -> str:
     number = format_number(document.number)
     issuer = document.agency.abbreviation.strip()
     if document.document_type.is_letter:
-        unit = document.drafting_unit.abbreviation.strip() if document.drafting_unit else ""
+        # A letter the People's Committee drafts itself (a ward's, often) names no unit.
+        drafted_elsewhere = document.drafting_unit_id not in (None, document.agency_id)
+        unit = document.drafting_unit.abbreviation.strip() if drafted_elsewhere else ""
         return f"{number}/{issuer}-{unit}" if unit else f"{number}/{issuer}"
     kind = document.document_type.code
     if document.is_legal_normative:
