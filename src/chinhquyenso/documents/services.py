@@ -570,7 +570,7 @@ def prepare_remote_signature(*, document_id: int, actor, at: datetime | None = N
             _draft_bytes(document), field_name=SIGNATURE_FIELD,
             signer_cert=keys.credential_certificate(credential), chain=keys.credential_chain(credential),
             stamp=_personal_stamp(document, actor, at), page=-1, signed_at=at,
-            location=document.place or None)
+            location=document.place or None, timestamped=signing.timestamper_from_settings() is not None)
     except signing.SigningError as exc:
         raise _signing_failed(exc) from exc
     pending = PendingSignature.objects.create(

@@ -595,10 +595,11 @@ class PreparedSignature:
         )
 
 
-def _default_reserve(cert: x509.Certificate, chain: Sequence[x509.Certificate]) -> int:
+def _default_reserve(cert: x509.Certificate, chain: Sequence[x509.Certificate],
+                     timestamped: bool = True) -> int:
     certs = sum(len(_der(c)) for c in (cert, *chain))
     # hex doubles the DER size; 2 KiB covers the signed attributes and the signature
-    return 2 * (certs + 2048) + TIMESTAMP_RESERVE
+    return 2 * (certs + 2048) + (TIMESTAMP_RESERVE if timestamped else 0)
 
 
 def prepare_signature(
@@ -616,6 +617,7 @@ def prepare_signature(
     bytes_reserved: int | None = None,
     font_path: str | Path | None = None,
     signed_at: dt.datetime | None = None,
+    timestamped: bool = True,
 ) -> PreparedSignature:
     """Phase 1: add the signature revision and compute what must be signed.
 
@@ -624,7 +626,9 @@ def prepare_signature(
     without it the signature is invisible. An existing empty signature field named
     ``field_name`` is used if the PDF has one. ``bytes_reserved`` is the size of
     the ``/Contents`` placeholder in hex characters (default: enough for the
-    certificates, the signature and a timestamp token). The signing time (``/M``,
+    certificates, the signature and, unless ``timestamped`` is false, a timestamp
+    token: the placeholder is read back after embedding, so a needless 16 KiB costs
+    time on every signature). The signing time (``/M``,
     and the stamp's) is ``signed_at``, else ``stamp.signed_at``, else now.
     """
     md_algorithm = md_algorithm.lower()
@@ -663,7 +667,7 @@ def prepare_signature(
         session.system_time = signed_at
         tbs = session.prepare_tbs_document(
             validation_info=None,
-            bytes_reserved=bytes_reserved or _default_reserve(signer_cert, chain),
+            bytes_reserved=bytes_reserved or _default_reserve(signer_cert, chain, timestamped),
             appearance_text_params=text_params,
         )
         prepared_digest, output = tbs.digest_tbs_document()
@@ -902,6 +906,7 @@ def sign_pdf(
         reason=reason,
         location=location,
         signed_at=signed_at,
+        timestamped=timestamper is not None,
     )
     sign_prepared = getattr(signer, "sign_prepared", None)
     if callable(sign_prepared):
