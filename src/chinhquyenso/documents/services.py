@@ -700,20 +700,36 @@ def number_document(*, document_id: int, actor, at: datetime | None = None) -> O
     return document
 
 
-@transaction.atomic
 def issue_document(*, document_id: int, actor, at: datetime | None = None) -> OutgoingDocument:
     """Issue the numbered document: each recipient agency on the platform receives it at
-    once, as an incoming document to register."""
+    once, as an incoming document to register, with the verdict of its signatures.
+
+    The signatures are verified and the text extracted once, before the document is
+    locked; the transaction checks that the sealed file is still the latest."""
     at = _now(at)
-    document = _lock_outgoing(document_id)
+    document = OutgoingDocument.objects.select_related("agency__unit").get(pk=document_id)
     _require_state(document, {OutgoingState.NUMBERED}, "issue")
     _require_right(actor, "documents.register", document.agency)
+    sealed = _latest_file(document, DocumentFile.Kind.SIGNED)
+    has_recipients = document.internal_recipients.exists()
+    verdict = _verdict_of(sealed) if has_recipients else ""
+    delivered_text = document_text(document) if has_recipients else ""  # once for every recipient
+    with transaction.atomic():
+        return _issue_locked(document_id, actor=actor, at=at, sealed=sealed, verdict=verdict,
+                             delivered_text=delivered_text)
+
+
+def _issue_locked(document_id: int, *, actor, at: datetime, sealed, verdict: str,
+                  delivered_text: str) -> OutgoingDocument:
+    document = _lock_outgoing(document_id)
+    _require_state(document, {OutgoingState.NUMBERED}, "issue")
+    latest = _latest_file(document, DocumentFile.Kind.SIGNED)
+    if getattr(latest, "pk", None) != getattr(sealed, "pk", None):
+        verdict, delivered_text = _verdict_of(latest), document_text(document)
     document.state = OutgoingState.ISSUED
     document.issued_at = at
     document.save(update_fields=["state", "issued_at", "updated_at"])
     recipients = list(document.internal_recipients.order_by("pk"))
-    verdict = _verdict_of(_latest_file(document, DocumentFile.Kind.SIGNED)) if recipients else ""
-    delivered_text = document_text(document) if recipients else ""  # once for every recipient
     for recipient in recipients:
         incoming = IncomingDocument.objects.create(
             signature_verdict=verdict, signature_checked_at=at if verdict else None,
