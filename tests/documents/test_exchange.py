@@ -164,3 +164,14 @@ def test_a_recall_travels_as_a_package_and_is_accepted(issued, city_clerk, city_
     assert accepted.status_code == "15"
     services.import_status(agency=city_pc, actor=city_clerk, data=services.read_message(accepted))
     assert issued.events.filter(action="recipient_status_15").exists()
+
+
+def test_arrivals_delivered_in_bulk_are_verified_later(signed, city_clerk, ward_pc, other_ward_pc):
+    document = signed("CV", internal_recipients=[ward_pc, other_ward_pc])
+    services.number_document(document_id=document.pk, actor=city_clerk)
+    services.issue_document(document_id=document.pk, actor=city_clerk)
+    IncomingDocument.objects.update(signature_verdict="", signature_checked_at=None)  # as a bulk load leaves them
+    assert services.check_pending_arrivals(limit=1) == (1, 1)
+    assert services.check_pending_arrivals(limit=10) == (1, 0)
+    assert set(IncomingDocument.objects.values_list("signature_verdict", flat=True)) == {"valid"}
+    assert AuditEntry.objects.filter(action="document.incoming.check_arrival").count() == 2

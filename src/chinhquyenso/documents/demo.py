@@ -1,7 +1,7 @@
 """The demo's official documents: a demo PKI and a year of really signed documents.
 
     ensure_demo_pki(*, not_before=None) -> DemoPki
-    generate(*, count=600, seed=2026, months=12, end=None, now=None, processes=2,
+    generate(*, count=1000, seed=2026, months=12, end=None, now=None, processes=2,
              progress=None) -> DocumentsResult
     issue_demo_credential(*, ca, actor, official=None, agency=None, days=..., not_before=None,
                           passphrase=DEMO_PASSPHRASE) -> (SigningCredential, PKCS#12 bytes)
@@ -117,7 +117,7 @@ __all__ = [
     "issue_demo_credential", "load_demo_ca",
 ]
 
-DEFAULT_COUNT = 600
+DEFAULT_COUNT = 1000
 DEFAULT_SEED = 2026
 DEFAULT_MONTHS = 12
 #: One passphrase for every demo key file and the demo CA's (printed with the demo accounts).
@@ -1583,6 +1583,10 @@ def generate(*, count: int = DEFAULT_COUNT, seed: int = DEFAULT_SEED, months: in
         record_audit(action="demo.documents_generated", object_type=OutgoingDocument._meta.label_lower,
                      object_repr=f"{result.outgoing} demo documents",
                      after={"seed": seed, "months": months, "end": end, **result.as_dict()})
+        # Delivered in bulk: their signatures are verified by the background worker.
+        from .tasks import check_arrivals
+
+        transaction.on_commit(lambda: check_arrivals.enqueue())
     return result
 
 

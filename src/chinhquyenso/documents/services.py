@@ -1219,3 +1219,31 @@ def _verdict_of(record: DocumentFile | None) -> str:
         return verify_upload(read_document_file(record)).verdict
     except (UnverifiableUpload, ValidationError):
         return ""
+
+
+def check_pending_arrivals(*, limit: int = 100, at: datetime | None = None) -> tuple[int, int]:
+    """Verify the signatures of up to ``limit`` incoming documents that arrived on the
+    platform without a verdict; each sent document is verified once for all its
+    recipients. Returns (checked, still waiting)."""
+    at = _now(at)
+    pending = (IncomingDocument.objects.filter(signature_checked_at__isnull=True, outgoing__isnull=False,
+                                               channel=IncomingChannel.INTERNAL)
+               .order_by("outgoing_id", "pk"))
+    batch = list(pending.values_list("pk", "outgoing_id")[:limit])
+    verdicts: dict[int, str] = {}
+    for _pk, outgoing_id in batch:
+        if outgoing_id not in verdicts:
+            sent = OutgoingDocument.objects.get(pk=outgoing_id)
+            verdicts[outgoing_id] = _verdict_of(_latest_file(sent, DocumentFile.Kind.SIGNED))
+    for pk, outgoing_id in batch:
+        with transaction.atomic():
+            document = (IncomingDocument.objects.select_for_update()
+                        .filter(pk=pk, signature_checked_at__isnull=True).first())
+            if document is None:
+                continue
+            document.signature_verdict = verdicts[outgoing_id]
+            document.signature_checked_at = at
+            document.save(update_fields=["signature_verdict", "signature_checked_at", "updated_at"])
+            record_audit(action="document.incoming.check_arrival", obj=document,
+                         after={"verdict": document.signature_verdict})
+    return len(batch), pending.count()
