@@ -22,7 +22,11 @@ def _quick_password_hashing():
 
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
+    """Files a test writes stay in its temporary directory: uploads, and what the demo
+    writes under VAR_DIR (its certificate authority) and into the trust store."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.VAR_DIR = tmp_path / "var"
+    settings.CQS_TRUST_DIR = tmp_path / "trust"
 
 
 @pytest.fixture(autouse=True)
