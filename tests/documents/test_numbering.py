@@ -207,3 +207,26 @@ def test_no_gap_and_no_duplicate_ever_50_concurrent_numberings(city_pc, city_off
     notations = set(stored.values_list("notation", flat=True))
     assert len(notations) == 50
     assert {f"{n:02d}/QĐ-UBND" for n in range(1, 51)} | {f"{n:02d}/UBND-VP" for n in range(1, 51)} >= notations
+
+
+def test_a_seal_made_for_a_number_another_clerk_took_is_made_again(signed, city_clerk, monkeypatch):
+    """The seal is made ahead for the series' next number; when that forecast is wrong
+    the seal is made again for the number actually taken."""
+    document = signed("QĐ")
+    made = []
+    real_seal = services._seal_bytes
+
+    def seal(*args, notation, **kwargs):
+        made.append(notation)
+        return real_seal(*args, notation=notation, **kwargs)
+
+    monkeypatch.setattr(services, "_seal_bytes", seal)
+    monkeypatch.setattr(services, "next_number", lambda **kwargs: 7)  # someone else was quicker
+    document = _number(document, city_clerk, at(26, 11))
+    assert document.notation == "01/QĐ-UBND" and made == ["07/QĐ-UBND", "01/QĐ-UBND"]
+    sealed = document.files.filter(kind="signed").latest("pk")
+    assert document.events.get(action="number").outgoing_id == document.pk
+    from chinhquyenso.core.models import AuditEntry
+
+    assert AuditEntry.objects.get(action="document.outgoing.number", object_id=str(document.pk)).after[
+        "sha256"] == sealed.sha256

@@ -33,6 +33,14 @@ def take_number(*, agency: Agency, year: int, series: str) -> int:
     return next_value(NumberCounter, field="last_number", agency=agency, year=year, series=series)
 
 
+def next_number(*, agency: Agency, year: int, series: str) -> int:
+    """The number the series would give next: a forecast, read without a lock (another
+    clerk may take it first); only take_number hands out numbers."""
+    last = (NumberCounter.objects.filter(agency=agency, year=year, series=series)
+            .values_list("last_number", flat=True).first())
+    return (last or 0) + 1
+
+
 def series_for(document: OutgoingDocument) -> str:
     """Confidential documents and legal normative documents have their own series."""
     if document.confidentiality != Confidentiality.NORMAL:

@@ -47,7 +47,7 @@ from .models import (
     SigningCredential,
     Urgency,
 )
-from .numbering import notation_for, series_for, take_number
+from .numbering import next_number, notation_for, series_for, take_number
 from .text_extraction import document_text, extract_pdf_text
 from .verification import UnverifiableUpload, verify_upload
 
@@ -644,37 +644,46 @@ def mark_signed(*, document_id: int, actor, signed_file_bytes: bytes, file_name:
     return _store_signature(document, actor=actor, signed=data, at=at, credential=credential, how="upload")
 
 
-def _apply_seal(document: OutgoingDocument, *, actor, credential: SigningCredential, at: datetime) -> DocumentFile:
+def _seal_bytes(document: OutgoingDocument, signed: DocumentFile, *, credential: SigningCredential,
+                notation: str, at: datetime) -> bytes:
     """The agency's signature as a further revision of the signed PDF, leaving the
     person's signature valid; its stamp shows the number the clerk gave."""
-    signed = _latest_file(document, DocumentFile.Kind.SIGNED)
-    if signed is None:
-        raise ValidationError({"__all__": [_("The signed file of this document is missing.")]})
     try:
-        sealed = signing.sign_pdf(
+        return signing.sign_pdf(
             read_document_file(signed), keys.signer_for(credential), field_name=SEAL_FIELD,
-            stamp=signing.StampText(name=document.agency.name, capacity=f"Số: {document.notation}",
-                                    signed_at=at),
+            stamp=signing.StampText(name=document.agency.name, capacity=f"Số: {notation}", signed_at=at),
             page=-1, box=SEAL_BOX, timestamper=signing.timestamper_from_settings(), signed_at=at,
             location=document.place or None)
     except (keys.KeyUnavailable, signing.SigningError, signing.ExternalSignerError) as exc:
         raise _signing_failed(exc) from exc
-    return store_document_file(
-        data=sealed, name=f"{_file_stem(document.notation)}.pdf", kind=DocumentFile.Kind.SIGNED,
-        outgoing=document, content_type="application/pdf", created_by=actor)
 
 
 def _file_stem(notation: str) -> str:
     return notation.replace("/", "-") or "van-ban"
 
 
-@transaction.atomic
+def _numbered_as(document: OutgoingDocument, at: datetime, number: int) -> OutgoingDocument:
+    """The document's issue date, year, series, number and notation if numbered at `at`."""
+    document.issued_on = _local_date(at)
+    document.year = document.issued_on.year
+    document.series = series_for(document)
+    document.number = number
+    document.notation = notation_for(document)
+    return document
+
+
 def number_document(*, document_id: int, actor, at: datetime | None = None) -> OutgoingDocument:
     """The clerk gives the signed document the next number of its series for the year of
     issue, and its notation, and the platform applies the agency's seal with that number
-    as a further signature revision. The date of issue is the day of numbering."""
+    as a further signature revision. The date of issue is the day of numbering.
+
+    The seal is made before the counter is locked, for the number the series will give
+    next; in the transaction that takes the number, a different number (another clerk
+    was quicker) means sealing again. So the counter, which every numbering of the
+    series waits for, stays locked for a few writes, not for a signature."""
     at = _now(at)
-    document = _lock_outgoing(document_id)
+    document = (OutgoingDocument.objects.select_related("agency__unit", "drafting_unit", "document_type")
+                .get(pk=document_id))
     _require_state(document, {OutgoingState.SIGNED}, "number")
     _require_right(actor, "documents.register", document.agency)
     seal = _active_credential(at=at, agency=document.agency)
@@ -682,21 +691,33 @@ def number_document(*, document_id: int, actor, at: datetime | None = None) -> O
         raise ValidationError({"__all__": [
             _("%(agency)s has no valid certificate for its seal: the IT department adds one before documents are numbered.")
             % {"agency": document.agency.name}]})
-    document.issued_on = _local_date(at)
-    document.year = document.issued_on.year
-    document.series = series_for(document)
-    # Taken last: the counter row stays locked only until the end of this transaction.
-    document.number = take_number(agency=document.agency, year=document.year, series=document.series)
-    document.notation = notation_for(document)
-    document.state = OutgoingState.NUMBERED
-    document.numbered_at = at
-    document.save(update_fields=["issued_on", "year", "series", "number", "notation", "state",
-                                 "numbered_at", "updated_at"])
-    sealed = _apply_seal(document, actor=actor, credential=seal, at=at)
-    _record(document, actor=actor, action="number", from_state=OutgoingState.SIGNED, at=at,
-            extra={"number": document.number, "notation": document.notation, "series": document.series,
-                   "year": document.year, "seal": seal.fingerprint, "file_id": sealed.pk,
-                   "sha256": sealed.sha256})
+    signed = _latest_file(document, DocumentFile.Kind.SIGNED)
+    if signed is None:
+        raise ValidationError({"__all__": [_("The signed file of this document is missing.")]})
+    expected = _numbered_as(document, at, next_number(agency=document.agency, year=_local_date(at).year,
+                                                      series=series_for(document)))
+    notation = expected.notation
+    sealed = _seal_bytes(document, signed, credential=seal, notation=notation, at=at)
+    with transaction.atomic():
+        document = _lock_outgoing(document_id)
+        _require_state(document, {OutgoingState.SIGNED}, "number")
+        latest = _latest_file(document, DocumentFile.Kind.SIGNED)
+        year, series = _local_date(at).year, series_for(document)
+        # Taken last: the counter row stays locked only until the end of this transaction.
+        _numbered_as(document, at, take_number(agency=document.agency, year=year, series=series))
+        if document.notation != notation or latest.pk != signed.pk:
+            sealed = _seal_bytes(document, latest, credential=seal, notation=document.notation, at=at)
+        document.state = OutgoingState.NUMBERED
+        document.numbered_at = at
+        document.save(update_fields=["issued_on", "year", "series", "number", "notation", "state",
+                                     "numbered_at", "updated_at"])
+        stored = store_document_file(
+            data=sealed, name=f"{_file_stem(document.notation)}.pdf", kind=DocumentFile.Kind.SIGNED,
+            outgoing=document, content_type="application/pdf", created_by=actor)
+        _record(document, actor=actor, action="number", from_state=OutgoingState.SIGNED, at=at,
+                extra={"number": document.number, "notation": document.notation, "series": document.series,
+                       "year": document.year, "seal": seal.fingerprint, "file_id": stored.pk,
+                       "sha256": stored.sha256})
     return document
 
 
