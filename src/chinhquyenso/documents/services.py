@@ -48,7 +48,7 @@ from .models import (
     Urgency,
 )
 from .numbering import next_number, notation_for, series_for, take_number
-from .text_extraction import document_text, extract_pdf_text
+from .text_extraction import document_text
 from .verification import UnverifiableUpload, verify_upload
 
 __all__ = [
@@ -177,8 +177,9 @@ def _record(document, *, actor, action: str, from_state: str, at: datetime, note
         _send_status(document, action, actor=actor, at=at, note=note)
 
 
-#: Steps after which the document's text is extracted again for the search index.
-_NEW_TEXT = {"create", "replace_draft", "sign", "receive"}
+#: Steps after which the document's text is extracted again for the search index. A
+#: signature adds a revision with an annotation, not page text: the draft's text stays.
+_NEW_TEXT = {"create", "replace_draft", "receive"}
 
 
 def _reason(reason: str, message: str) -> str:
@@ -545,14 +546,13 @@ def sign_document(*, document_id: int, actor, passphrase: str = "",
             location=document.place or None)
     except (signing.SigningError, signing.ExternalSignerError) as exc:
         raise _signing_failed(exc) from exc
-    text = extract_pdf_text(signed)  # for the search index, before the document is locked
     with transaction.atomic():
         document = _lock_outgoing(document_id)
         _require_state(document, {OutgoingState.APPROVED}, "sign")
         if signing.sha256_hex(_draft_bytes(document)) != signing.sha256_hex(source):
             raise TransitionNotAllowed(_("The draft changed while it was being signed: sign it again."))
         return _store_signature(document, actor=actor, signed=signed, at=at, credential=credential,
-                                how=credential.source, text=text)
+                                how=credential.source)
 
 
 @transaction.atomic
