@@ -38,7 +38,8 @@ def test_only_the_applicants_own_documents_can_be_reused(submit, household, ward
                        applicant={"name": "Trần Văn Bình", "id_number": "026301009999"},
                        answers={"business_name": "Quán Bình"}, files={},
                        reuse={component.pk: [someone_elses.pk]})
-    assert "earlier documents" in str(refused.value)
+    assert list(refused.value.message_dict) == ["files"]
+    assert not household.dossiers.filter(components_reused=True).exists()
 
 
 def test_at_the_counter_the_officer_reuses_the_identified_applicants_documents(

@@ -18,7 +18,9 @@ def test_home_page_in_vietnamese_with_navigation(page):
     nav = page.get_by_role("navigation", name="Điều hướng chính")
     nav.get_by_role("link", name="Văn bản điều hành").click()
     page.wait_for_url("**/van-ban/")
-    assert page.get_by_text("Phần này của nền tảng chưa được xây dựng.").is_visible()
+    # A visitor is offered the public verification of a document's signatures.
+    page.get_by_role("link", name="Xác thực văn bản").click()
+    page.wait_for_url("**/xac-thuc/")
     # HTMX is served by the app itself
     assert page.evaluate("typeof window.htmx") == "object"
 
