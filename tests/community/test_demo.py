@@ -134,7 +134,7 @@ def test_generation_reports_what_it_made(settings):
     """Its speed is measured where speed belongs (the first run's timing), not here."""
     load("--without-dossiers", "--without-teams")
     result = demo.generate(seed=11)
-    assert result.teams == 111 and result.seconds >= 0
+    assert result.teams == 111
     assert "hoạt động" in result.summary()
 
 

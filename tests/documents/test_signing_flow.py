@@ -238,3 +238,47 @@ def test_the_leader_signs_through_the_token_helper_on_their_computer(draft, draf
     assert verdict.ok and verdict.certificate_sha256 == key.certificate.fingerprint(hashes.SHA256()).hex()
     audit = AuditEntry.objects.get(action="document.outgoing.sign", object_id=str(document.pk))
     assert audit.after["how"] == "external"
+
+
+class _TimestampAuthority(BaseHTTPRequestHandler):
+    """An RFC 3161 server over HTTP (application/timestamp-query → -reply), answering with
+    a local timestamp authority's key."""
+
+    authority = None
+
+    def do_POST(self):
+        from asn1crypto import tsp
+
+        request = tsp.TimeStampReq.load(self.rfile.read(int(self.headers["Content-Length"])))
+        reply = signing._run(self.authority.async_request_tsa_response(request)).dump()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/timestamp-reply")
+        self.send_header("Content-Length", str(len(reply)))
+        self.end_headers()
+        self.wfile.write(reply)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_signatures_are_timestamped_by_the_configured_authority(settings, draft, drafter, city_leader,
+                                                                city_clerk):
+    tsa = pki.issue_certificate(signing_ca(), common_name="Máy chủ dấu thời gian", organisation="Thử nghiệm",
+                                kind="tsa", not_before=CERTS_FROM, days=3000)
+    handler = type("Tsa", (_TimestampAuthority,), {"authority": signing.local_timestamper(tsa)})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings.CQS_TSA_URL = f"http://127.0.0.1:{server.server_address[1]}/tsa"
+    try:
+        document = approved(draft, drafter, city_leader)
+        services.sign_document(document_id=document.pk, actor=city_leader, passphrase=PASSPHRASE)
+        document = services.number_document(document_id=document.pk, actor=city_clerk)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    leader, seal = verdicts(latest_signed(document))
+    for verdict in (leader, seal):
+        assert verdict.timestamp_present and verdict.timestamp_valid and verdict.signing_time_certified
+    assert leader.changes_allowed and seal.ok

@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 
 from chinhquyenso.core.models import AuditEntry
 from chinhquyenso.dossiers.models import DossierFile
-from chinhquyenso.dossiers.services import read_dossier_file, submit_dossier
+from chinhquyenso.dossiers.services import submit_dossier
+from chinhquyenso.dossiers.uploads import read_dossier_file
 from tests.dossiers.conftest import PDF
 
 pytestmark = pytest.mark.django_db

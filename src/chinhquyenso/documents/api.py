@@ -25,10 +25,7 @@ from chinhquyenso.org.models import Agency
 from . import queries, services
 from .files import read_document_file
 from .models import DocumentFile, DocumentType, ExchangeMessage, IncomingDocument, OutgoingDocument
-from .search import INCOMING, KINDS, MAX_LIMIT, OUTGOING, search_documents
-
-#: Matches read for one search before the confidential ones are filtered out.
-SEARCH_CAP = 1000
+from .search import KINDS, MAX_LIMIT
 
 router = Router(tags=["documents"], auth=django_auth)
 
@@ -485,32 +482,14 @@ def search(request, q: str = "", kind: str | None = None, type: str | None = Non
            year: int | None = None, state: str | None = None, limit: int = 50, offset: int = 0):
     if kind is not None and kind not in KINDS:
         return Status(400, {"detail": _("kind is “out” or “in”.")})
-    agency_ids = None
-    agencies = queries.agencies_of(request.user)
-    if not queries.handles_documents(request.user):
-        agency_ids = []
-    elif agencies is not None:
-        agency_ids = [a.pk for a in agencies]
-    if agency_ids == []:
+    agencies = queries.agencies_of(request.user) if queries.handles_documents(request.user) else []
+    if agencies == []:
         return {"total": 0, "hits": []}
+    agency_ids = None if agencies is None else [a.pk for a in agencies]
     # Confidential documents the caller may not read are never found (their words would
-    # leak through the match): the matches are read up to a cap and filtered.
-    hits = []
-    start = 0
-    while start < SEARCH_CAP:
-        results = search_documents(q, kind=kind, agency_ids=agency_ids, type_code=type, year=year,
-                                   state=state, limit=MAX_LIMIT, offset=start)
-        hits += results.hits
-        start += MAX_LIMIT
-        if start >= results.total:
-            break
-    readable = {
-        OUTGOING: set(OutgoingDocument.objects.filter(pk__in=[h.id for h in hits if h.kind == OUTGOING])
-                      .filter(queries.readable_outgoing_q(request.user)).values_list("pk", flat=True)),
-        INCOMING: set(IncomingDocument.objects.filter(pk__in=[h.id for h in hits if h.kind == INCOMING])
-                      .filter(queries.readable_incoming_q(request.user)).values_list("pk", flat=True)),
-    }
-    hits = [h for h in hits if h.id in readable[h.kind]]
+    # lead to them): the best matches are read up to a cap and filtered.
+    hits = queries.readable_hits(request.user, queries.search_hits(
+        q, kind=kind, agency_ids=agency_ids, type_code=type, year=year, state=state))
     page = hits[max(0, offset): max(0, offset) + max(1, min(limit, MAX_LIMIT))]
     return {"total": len(hits),
             "hits": [{"kind": h.kind, "id": h.id, "rank": float(h.rank or 0), "title": h.title,

@@ -263,22 +263,42 @@ class RegisterFilters:
 TEXT_MATCH_CAP = 1000
 
 
+def search_hits(text: str, *, kind: str | None = None, agency_ids: list[int] | None = None,
+                cap: int = TEXT_MATCH_CAP, **filters) -> list[search.SearchHit]:
+    """The best `cap` matches of the full-text search, read page by page."""
+    hits: list[search.SearchHit] = []
+    offset = 0
+    while offset < cap:
+        results = search.search_documents(text, kind=kind, agency_ids=agency_ids, limit=search.MAX_LIMIT,
+                                          offset=offset, **filters)
+        hits += results.hits
+        offset += search.MAX_LIMIT
+        if offset >= results.total:
+            break
+    return hits[:cap]
+
+
+def readable_hits(user, hits: list[search.SearchHit]) -> list[search.SearchHit]:
+    """The hits whose documents `user` may read: a confidential subject's words must not
+    lead to it."""
+    readable = {
+        search.OUTGOING: set(OutgoingDocument.objects.filter(
+            pk__in=[h.id for h in hits if h.kind == search.OUTGOING]).filter(readable_outgoing_q(user))
+            .values_list("pk", flat=True)),
+        search.INCOMING: set(IncomingDocument.objects.filter(
+            pk__in=[h.id for h in hits if h.kind == search.INCOMING]).filter(readable_incoming_q(user))
+            .values_list("pk", flat=True)),
+    }
+    return [h for h in hits if h.id in readable[h.kind]]
+
+
 def text_matches(queryset: QuerySet, text: str, kind: str, agency_ids: list[int] | None) -> QuerySet:
     """The documents of `queryset` that the full-text search finds for `text`: accent-
     and case-insensitive ("quyet dinh" finds "Quyết định"), over the number and notation,
     the subject, the sender or signer and the text of the PDF."""
     if not text.strip():
         return queryset
-    ids: list[int] = []
-    offset = 0
-    while offset < TEXT_MATCH_CAP:
-        results = search.search_documents(text, kind=kind, agency_ids=agency_ids, limit=search.MAX_LIMIT,
-                                          offset=offset)
-        ids += results.ids(kind)
-        offset += search.MAX_LIMIT
-        if offset >= results.total:
-            break
-    return queryset.filter(pk__in=ids)
+    return queryset.filter(pk__in=[h.id for h in search_hits(text, kind=kind, agency_ids=agency_ids)])
 
 
 def outgoing_register(user, filters: RegisterFilters) -> QuerySet[OutgoingDocument]:

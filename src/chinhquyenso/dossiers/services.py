@@ -8,7 +8,6 @@ one the actor may not perform raises PermissionDenied (HTTP 403).
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from datetime import datetime
 
@@ -41,7 +40,7 @@ from .models import (
     Rating,
     State,
 )
-from .uploads import store_dossier_file
+from .uploads import read_dossier_file, store_dossier_file
 
 STEP_ACTION = {
     Role.COUNTER_OFFICER: "dossiers.return_result",
@@ -265,15 +264,6 @@ def _reused_files(actor, id_number: str, reuse: dict) -> dict[int, list[DossierF
     if any(f not in allowed for ids in wanted.values() for f in ids):
         raise ValidationError({"files": [_("A document to reuse is not one of the applicant's earlier documents.")]})
     return {c: [allowed[f] for f in ids] for c, ids in wanted.items()}
-
-
-def read_dossier_file(record: DossierFile) -> bytes:
-    """The stored bytes, checked against the recorded SHA-256."""
-    with record.file.open("rb") as handle:
-        data = handle.read()
-    if hashlib.sha256(data).hexdigest() != record.sha256:
-        raise ValidationError(_("The stored file “%(name)s” has been altered.") % {"name": record.original_name})
-    return data
 
 
 # --- reception -----------------------------------------------------------------------------

@@ -199,3 +199,12 @@ def store_dossier_file(*, dossier, uploaded_file, kind, component=None,
         record.file.delete(save=False)
         raise
     return record
+
+
+def read_dossier_file(record: DossierFile) -> bytes:
+    """The stored bytes, checked against the recorded SHA-256 (read_and_hash)."""
+    with record.file.open("rb") as handle:
+        data, sha256 = read_and_hash(handle)
+    if sha256 != record.sha256:
+        raise ValidationError(_("The stored file “%(name)s” has been altered.") % {"name": record.original_name})
+    return data
