@@ -4,7 +4,8 @@ Birth registration takes 8 working hours; received Thursday 26/11 at 14:00 it is
 Friday 27/11 at 14:00.
 
 Phường Tích Sơn (8707):
-  online_early    online,  received 26/11 14:00, finished 26/11 16:30  → early; returned, rated satisfied
+  online_early    online,  received 26/11 14:00, finished 26/11 16:30  → early; returned, rated satisfied;
+                  submitted after a VNeID level-2 login
   online_late     online,  received 26/11 14:00, finished 27/11 16:00  → late
   counter_on_time counter, received 26/11 14:00, finished 27/11 10:00  → on time (due day, before due time)
   not_received    online,  submitted 26/11, never received              → counts nowhere
@@ -14,6 +15,8 @@ Phường Liên Bảo (8710):
 
 Received online in 2026-11: Tích Sơn 2/3, Liên Bảo 0/1, city 2/4; in 2026: city 3/5.
 Finished early or on time in 2026-11: Tích Sơn 2/3 (the late one: online_late).
+Birth registration is full-online and every dossier carries its files (digitised):
+fully online in 2026-11, Tích Sơn 2/3 eligible; after an e-ID login 1/3.
 """
 
 import copy
@@ -81,7 +84,7 @@ def dossiers(birth, submit, citizen, counter, specialist, leader, other_pc, othe
     for name, by, done in [("online_early", None, at(26, 11, 16, 30)),
                            ("online_late", None, at(27, 11, 16)),
                            ("counter_on_time", counter, at(27, 11, 10))]:
-        d = submit(birth, when=at(26, 11, 13), by=by)
+        d = submit(birth, when=at(26, 11, 13), by=by, **({"eid_level": 2} if name == "online_early" else {}))
         svc.receive_dossier(dossier_id=d.pk, actor=counter, at=at(26, 11, 14))
         made[name] = finish(d, specialist=specialist, leader=leader, done_at=done)
     svc.return_result(dossier_id=made["online_early"].pk, actor=counter, at=at(26, 11, 17))

@@ -17,12 +17,12 @@ VALUE_KEYS = {"unit", "unit_name", "period", "value", "numerator", "denominator"
 def test_list_shows_published_indicators_only(client, reporter):
     body = client.get(URL).json()
     codes = [i["code"] for i in body]
-    assert "ho-so-truc-tuyen" in codes and "thue-bao-bang-rong" not in codes
+    assert "ho-so-truc-tuyen" in codes and "dien-thoai-thong-minh" not in codes
     assert set(body[0]) == {"code", "name", "unit", "definition"}
-    services.publish(Indicator.objects.get(code="thue-bao-bang-rong"), reporter)
+    services.publish(Indicator.objects.get(code="dien-thoai-thong-minh"), reporter)
     services.publish(Indicator.objects.get(code="hai-long"), reporter, published=False)
     codes = [i["code"] for i in client.get(URL).json()]
-    assert "thue-bao-bang-rong" in codes and "hai-long" not in codes
+    assert "dien-thoai-thong-minh" in codes and "hai-long" not in codes
 
 
 def test_values_for_the_city_and_its_wards(client, dossiers, reporter):
@@ -66,13 +66,13 @@ def test_csv_has_the_same_values(client, dossiers):
 
 
 def test_reported_values_with_the_national_target(client, ward, reporter):
-    broadband = Indicator.objects.get(code="thue-bao-bang-rong")
-    services.report_value(indicator=broadband, unit=ward, period="2025", numerator=860, denominator=1000,
+    smartphones = Indicator.objects.get(code="dien-thoai-thong-minh")
+    services.report_value(indicator=smartphones, unit=ward, period="2025", numerator=860, denominator=1000,
                           actor=reporter)
-    assert client.get(f"{URL}/thue-bao-bang-rong", {"period": "2025"}).status_code == 404  # unpublished
-    assert client.get(f"{URL}/thue-bao-bang-rong.csv", {"period": "2025"}).status_code == 404
-    services.publish(broadband, reporter)
-    body = client.get(f"{URL}/thue-bao-bang-rong", {"period": "2025", "unit": "8707"}).json()
+    assert client.get(f"{URL}/dien-thoai-thong-minh", {"period": "2025"}).status_code == 404  # unpublished
+    assert client.get(f"{URL}/dien-thoai-thong-minh.csv", {"period": "2025"}).status_code == 404
+    services.publish(smartphones, reporter)
+    body = client.get(f"{URL}/dien-thoai-thong-minh", {"period": "2025", "unit": "8707"}).json()
     assert body["values"] == [{"unit": "8707", "unit_name": "Phường Tích Sơn", "period": "2025",
                                "value": 86, "numerator": 860, "denominator": 1000, "target": 80,
                                "source": "reported"}]

@@ -19,7 +19,7 @@ def ind(code):
 
 
 def test_a_correction_supersedes_the_value_and_keeps_the_history(ward, reporter):
-    broadband = ind("thue-bao-bang-rong")
+    broadband = ind("dien-thoai-thong-minh")
     first = services.report_value(indicator=broadband, unit=ward, period="2026-11", numerator=860,
                                   denominator=1000, actor=reporter)
     assert first.value == Decimal("86.00") and first.period_type == "month"
@@ -45,7 +45,7 @@ def test_only_reported_indicators_take_reported_values(ward, reporter):
     with pytest.raises(ValidationError):
         services.report_value(indicator=ind("ho-so-truc-tuyen"), unit=ward, period="2026",
                               numerator=1, denominator=2, actor=reporter)
-    broadband = ind("thue-bao-bang-rong")
+    broadband = ind("dien-thoai-thong-minh")
     for numerator, denominator, period in [(5, 0, "2026"), (-1, 10, "2026"), (11, 10, "2026"),
                                            ("x", 10, "2026")]:
         with pytest.raises(ValidationError):

@@ -612,6 +612,16 @@ class _Sim:
     complaint: dict | None = None
 
 
+def _eid_level(sim: _Sim, online: bool) -> int:
+    """The VNeID login a citizen submitting online for themself used: level 2 for about
+    eight in ten, level 1 for the rest (from the random digits of the identification
+    number, so the demo's other draws stay as they were); none when helped or at the
+    counter."""
+    if not online or sim.assisted_by is not None:
+        return 0
+    return 2 if int(sim.applicant.id_number[-1]) < 8 else 1
+
+
 def _simulate(rng: random.Random, plan: _Plan) -> _Sim:
     proc, agency, cal = plan.procedure, plan.agency, plan.agency.calendar
     sub = plan.submitted_at
@@ -1190,7 +1200,8 @@ def generate(*, count: int = DEFAULT_COUNT, seed: int = DEFAULT_SEED,
                     applicant_address=sim.address, answers=sim.answers,
                     assisted_by_id=sim.assisted_by, assistance_consent=sim.consent,
                     submitted_at=plan.submitted_at, uses_population_data=sim.population,
-                    components_digitised=online, components_reused=sim.reused, **fields))
+                    components_digitised=online, components_reused=sim.reused,
+                    eid_level=_eid_level(sim, online), **fields))
                 all_events.append(events)
                 _count(result, sim, fields, events, horizon)
             Dossier.objects.bulk_create(dossiers)

@@ -92,6 +92,11 @@ def load_demo(*, progress: Progress = lambda message: None, import_today: bool =
         progress("Đề án, kế hoạch chuyển đổi số của thành phố: mục tiêu, nhiệm vụ (nội dung minh họa)")
         plans_demo.generate()
 
+        from chinhquyenso.indicators import demo as indicators_demo
+
+        progress(f"{indicators_demo.generate()} số liệu chỉ số do đơn vị báo cáo (băng rộng theo nhà mạng, "
+                 "điện thoại thông minh, kỹ năng số, …; nội dung minh họa)")
+
         progress("Danh mục thủ tục hành chính mẫu")
         # Land, construction and business registration ask for a level-2 e-ID online.
         level_two = {"Đất đai", "Xây dựng", "Hộ kinh doanh"}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,8 +14,9 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
+from chinhquyenso.identity import oidc
 from chinhquyenso.org.models import Agency
-from chinhquyenso.procedures.models import Procedure
+from chinhquyenso.procedures.models import Component, Procedure
 
 from . import services
 from .deadlines import standing
@@ -61,6 +63,12 @@ class DossierDetailOut(DossierOut):
     answers: dict
 
 
+def timeline_of(dossier: Dossier):
+    """The dossier's events in order. Explicitly ordered: the model's default ordering
+    starts with the dossier, which joins the dossiers table to sort by its submission."""
+    return dossier.events.order_by("at", "pk")
+
+
 def dossier_out(dossier: Dossier, *, detail: bool = False) -> dict:
     from chinhquyenso.org.queries import calendar_for
 
@@ -75,7 +83,7 @@ def dossier_out(dossier: Dossier, *, detail: bool = False) -> dict:
         "current_step": dossier.current_step.name if dossier.current_step_id else None,
     }
     if detail:
-        body["events"] = list(dossier.events.all())
+        body["events"] = list(timeline_of(dossier))
         body["answers"] = dossier.answers
     return body
 
@@ -87,13 +95,17 @@ def submit(request):
     from chinhquyenso.org.permissions import can
 
     data = request.POST
-    procedure = get_object_or_404(Procedure, code=data.get("procedure", ""), is_published=True)
+    # The components are read three times (here, the check for missing ones, the storing):
+    # one query; the agency's unit is checked by the service.
+    procedure = get_object_or_404(Procedure.objects.prefetch_related(
+                                      Prefetch("components", queryset=Component.objects.order_by("order"))),
+                                  code=data.get("procedure", ""), is_published=True)
     if not can(request.user, "dossiers.submit_assisted") and not has_eid_level(
             request, procedure.eid_level_required):
         return Status(403, {"detail": _("Log in with a level %(level)s electronic identification "
                                         "account to submit this dossier.")
                             % {"level": procedure.eid_level_required}})
-    agency = get_object_or_404(Agency, code=data.get("agency", ""), is_active=True)
+    agency = get_object_or_404(Agency.objects.select_related("unit"), code=data.get("agency", ""), is_active=True)
     components = {c.order: c.pk for c in procedure.components.all()}
     files = {}
     for name in request.FILES:
@@ -106,7 +118,8 @@ def submit(request):
                    "email": data.get("applicant_email", ""), "id_number": data.get("applicant_id_number", ""),
                    "address": data.get("applicant_address", "")},
         answers=answers, files=files, channel=data.get("channel") or None,
-        citizen_consent=data.get("citizen_consent") in ("1", "true", "on"))
+        citizen_consent=data.get("citizen_consent") in ("1", "true", "on"),
+        eid_level=oidc.eid_level(request))
     return Status(201, dossier_out(dossier))
 
 
@@ -122,9 +135,16 @@ def list_dossiers(request, state: str = "", standing_is: str = "", limit: int = 
     return rows
 
 
-def _visible(request, code: str) -> Dossier:
-    dossier = get_object_or_404(Dossier.objects.select_related("procedure", "agency", "agency__unit",
-                                                               "current_step"), code=code)
+def _visible(request, code: str, *, lean: bool = False) -> Dossier:
+    """The dossier if the caller may see it (404 otherwise, as for an unknown code).
+    `lean`: only what the visibility check reads, for callers that hand the id to a
+    service, which locks and reads the dossier itself."""
+    if lean:
+        dossiers = Dossier.objects.select_related("agency__unit").only(
+            "owner", "assisted_by", "transferred_to", "agency__unit")
+    else:
+        dossiers = Dossier.objects.select_related("procedure", "agency", "agency__unit", "current_step")
+    dossier = get_object_or_404(dossiers, code=code)
     if not may_view(request.user, dossier):
         raise HttpError(404, "Not found")
     return dossier
@@ -181,7 +201,7 @@ ACTIONS = {
 @router.post("dossiers/{code}/actions/{action}", response={200: DossierOut, **ERRORS}, auth=django_auth,
              summary="Perform a transition: receive, refuse, assign, start, forward, …")
 def perform(request, code: str, action: str, body: ActionIn):
-    dossier = _visible(request, code)
+    dossier = _visible(request, code, lean=True)
     try:
         handler = ACTIONS[action]
     except KeyError as exc:
@@ -200,7 +220,7 @@ class FileOut(Schema):
 @router.post("dossiers/{code}/result", response={201: FileOut, **ERRORS}, auth=django_auth,
              summary="Attach the result file (multipart field `file`)")
 def attach_result(request, code: str):
-    dossier = _visible(request, code)
+    dossier = _visible(request, code, lean=True)
     upload = request.FILES.get("file")
     if upload is None:
         return Status(400, {"detail": _("Choose the result file.")})
@@ -210,7 +230,7 @@ def attach_result(request, code: str):
 @router.post("dossiers/{code}/supplement", response={200: DossierOut, **ERRORS}, auth=django_auth,
              summary="Add the requested documents (multipart fields `files`, optional `note`)")
 def supplement(request, code: str):
-    dossier = _visible(request, code)
+    dossier = _visible(request, code, lean=True)
     dossier = services.supplement_dossier(dossier_id=dossier.pk, actor=request.user,
                                           files=request.FILES.getlist("files"),
                                           note=request.POST.get("note", ""))
@@ -247,4 +267,4 @@ def track(request, code: str, id4: str = ""):
             "status_label": str(dossier.get_state_display()),
             "standing": standing(dossier, calendar_for(dossier.agency)),
             "received_at": dossier.received_at, "due_at": dossier.due_at,
-            "timeline": [{"status": e.to_state, "at": e.at} for e in dossier.events.all()]}
+            "timeline": [{"status": e.to_state, "at": e.at} for e in timeline_of(dossier)]}

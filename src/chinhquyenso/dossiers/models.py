@@ -98,6 +98,9 @@ class Dossier(models.Model):
     withdrawal_requested = models.BooleanField(_("withdrawal requested"), default=False)
     last_reason = models.TextField(_("reason"), blank=True)
     uses_population_data = models.BooleanField(_("population data reused"), default=False)
+    # The level of the electronic identification (VNeID) the submitter logged in with:
+    # 0 for a password login or a submission at the counter (Project 06 indicators).
+    eid_level = models.PositiveSmallIntegerField(_("e-ID login level at submission"), default=0)
     # Digitisation (Decision 766): the components held as electronic files, the result
     # issued electronically, components reused from an earlier dossier.
     components_digitised = models.BooleanField(_("components digitised"), default=False)

@@ -160,7 +160,7 @@ def _officer_name(actor) -> str:
 def submit_dossier(*, procedure: Procedure, agency: Agency, submitted_by, applicant: dict,
                    answers: dict, files: dict[int, list] | None = None, channel: str | None = None,
                    citizen_consent: bool = False, population_data_used: bool = False,
-                   reuse: dict[int, list[int]] | None = None, at: datetime | None = None) -> Dossier:
+                   eid_level: int = 0, reuse: dict[int, list[int]] | None = None, at: datetime | None = None) -> Dossier:
     """Submit a dossier for `procedure` to `agency`.
 
     A citizen submits for themself (online). A one-stop counter officer submits at the
@@ -169,7 +169,8 @@ def submit_dossier(*, procedure: Procedure, agency: Agency, submitted_by, applic
     assisted, with who helped. `files` maps component ids to uploaded files; `reuse`
     maps component ids to files of the applicant's earlier dossiers used again instead of
     an upload (copied byte for byte, checked like an upload; the dossier is flagged as
-    reusing components).
+    reusing components). `eid_level` is the level of the citizen's electronic
+    identification login (0: none); an assisted submission records 0.
     """
     at = at or timezone.now()
     files = files or {}
@@ -221,7 +222,8 @@ def submit_dossier(*, procedure: Procedure, agency: Agency, submitted_by, applic
             applicant_address=str(applicant.get("address", "")).strip(),
             answers=cleaned, assisted_by=assisted_by,
             assistance_consent=bool(citizen_consent and assisted_by),
-            uses_population_data=population_data_used, submitted_at=at)
+            uses_population_data=population_data_used, submitted_at=at,
+            eid_level=0 if assisted_by is not None else max(0, min(int(eid_level or 0), 2)))
         components = {c.pk: c for c in procedure.components.all()}
         stored = 0
         for component_id, uploads in files.items():

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from chinhquyenso.identity import oidc
 from chinhquyenso.org.models import Agency, AgencyKind, UnitLevel
 from chinhquyenso.org.permissions import can, holders
 from chinhquyenso.org.queries import calendar_for
@@ -152,7 +153,8 @@ def submit(request, code: str):
                        for c in procedure.components.all()},
                 channel=request.POST.get("channel") or None,
                 citizen_consent=request.POST.get("citizen_consent") == "on",
-                population_data_used=bool(own) or request.POST.get("population_data") == "1")
+                population_data_used=bool(own) or request.POST.get("population_data") == "1",
+                eid_level=oidc.eid_level(request))
         except ValidationError as error:
             field_errors, general_errors = _errors_of(error)
             answers_form.is_valid()  # show the per-field messages next to the fields

@@ -2,9 +2,11 @@
 never scan the dossiers themselves.
 
 What is counted (models.Metric): dossiers received (and of them: online, using
-population data) on the day they were received; dossiers finished (and of them: late,
-with an electronic result) on the day they were finished; ratings (and satisfied ones)
-on the day they were given. Days are local days (settings.TIME_ZONE). "Late" is
+population data, for a full-online procedure and fully online, with digitised or reused
+components, after an e-ID login, with a community team's help) on the day they were
+received; dossiers finished (and of them: late, with an electronic result, with a fee,
+paid online) on the day they were finished; ratings (and satisfied ones) on the day
+they were given. Days are local days (settings.TIME_ZONE). "Late" is
 `dossiers.deadlines.finished_late_q()`: finished after the due time.
 
 Three tables, each a sum of the previous one:
@@ -47,6 +49,8 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import DailyTally, Metric, MonthlyTally, MonthlyUnitTally
 
+COUNTER_PAYMENT = "counter"  # dossiers.payments.CounterPayment.key: paid at the counter, not online
+
 # --- what a dossier contributes ---------------------------------------------------------------
 
 
@@ -71,6 +75,7 @@ def local_day(moment: datetime) -> date:
 def contribution(dossier) -> Contribution:
     """What the dossier counts for now (its rating apart: see rating_contribution)."""
     from chinhquyenso.dossiers.models import FINISHED_STATES, Channel
+    from chinhquyenso.procedures.models import ServiceLevel
 
     cells: Counter = Counter()
     if dossier.received_at is not None:
@@ -80,6 +85,18 @@ def contribution(dossier) -> Contribution:
             cells[(Metric.RECEIVED_ONLINE, day)] += 1
         if dossier.uses_population_data:
             cells[(Metric.RECEIVED_POPULATION_DATA, day)] += 1
+        if dossier.procedure.service_level == ServiceLevel.FULL_ONLINE:
+            cells[(Metric.RECEIVED_FULL_ONLINE_ELIGIBLE, day)] += 1
+            if dossier.channel == Channel.ONLINE:
+                cells[(Metric.RECEIVED_FULLY_ONLINE, day)] += 1
+        if dossier.components_digitised:
+            cells[(Metric.RECEIVED_DIGITISED, day)] += 1
+        if dossier.components_reused:
+            cells[(Metric.RECEIVED_REUSED, day)] += 1
+        if dossier.eid_level:
+            cells[(Metric.RECEIVED_EID, day)] += 1
+        if dossier.assisted_by_id is not None and dossier.channel == Channel.ONLINE:
+            cells[(Metric.RECEIVED_COMMUNITY, day)] += 1
     if dossier.state in FINISHED_STATES and dossier.finished_at is not None:
         day = local_day(dossier.finished_at)
         cells[(Metric.FINISHED, day)] += 1
@@ -87,6 +104,10 @@ def contribution(dossier) -> Contribution:
             cells[(Metric.FINISHED_LATE, day)] += 1
         if dossier.result_electronic:
             cells[(Metric.FINISHED_ELECTRONIC, day)] += 1
+        if dossier.fee_amount:
+            cells[(Metric.FINISHED_WITH_FEE, day)] += 1
+            if dossier.fee_paid_at is not None and dossier.payment_provider not in ("", COUNTER_PAYMENT):
+                cells[(Metric.FINISHED_PAID_ONLINE, day)] += 1
     return Contribution(dossier.agency.unit_id, dossier.agency_id, dossier.procedure_id, cells)
 
 
@@ -217,9 +238,10 @@ def rebuild_aggregates(*, actor=None) -> dict[str, int]:
     from chinhquyenso.core.services import record_audit
     from chinhquyenso.dossiers.models import FINISHED_STATES, Channel, Dossier, Rating
     from chinhquyenso.org.models import Agency
+    from chinhquyenso.procedures.models import Procedure, ServiceLevel
 
     q = connection.ops.quote_name
-    dossiers, agencies, ratings = (q(m._meta.db_table) for m in (Dossier, Agency, Rating))
+    dossiers, agencies, ratings, procedures = (q(m._meta.db_table) for m in (Dossier, Agency, Rating, Procedure))
     with transaction.atomic():
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
@@ -229,25 +251,39 @@ def rebuild_aggregates(*, actor=None) -> dict[str, int]:
                 for table in _tables():
                     cursor.execute(f"DELETE FROM {table}")
         day, params = _local_date_sql("d.received_at")
+        online, full = str(Channel.ONLINE), str(ServiceLevel.FULL_ONLINE)
         _grouped_insert(
             f"SELECT a.unit_id, {day} AS day, d.procedure_id, d.agency_id, COUNT(*), "
             f"SUM(CASE WHEN d.channel = %s THEN 1 ELSE 0 END), "
-            f"SUM(CASE WHEN d.uses_population_data THEN 1 ELSE 0 END) "
+            f"SUM(CASE WHEN d.uses_population_data THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN p.service_level = %s THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN p.service_level = %s AND d.channel = %s THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN d.components_digitised THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN d.components_reused THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN d.eid_level > 0 THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN d.assisted_by_id IS NOT NULL AND d.channel = %s THEN 1 ELSE 0 END) "
             f"FROM {dossiers} d JOIN {agencies} a ON a.id = d.agency_id "
+            f"JOIN {procedures} p ON p.id = d.procedure_id "
             f"WHERE d.received_at IS NOT NULL GROUP BY a.unit_id, {day}, d.procedure_id, d.agency_id",
-            params + [str(Channel.ONLINE)] + params,
-            [Metric.RECEIVED, Metric.RECEIVED_ONLINE, Metric.RECEIVED_POPULATION_DATA])
+            params + [online, full, full, online, online] + params,
+            [Metric.RECEIVED, Metric.RECEIVED_ONLINE, Metric.RECEIVED_POPULATION_DATA,
+             Metric.RECEIVED_FULL_ONLINE_ELIGIBLE, Metric.RECEIVED_FULLY_ONLINE, Metric.RECEIVED_DIGITISED,
+             Metric.RECEIVED_REUSED, Metric.RECEIVED_EID, Metric.RECEIVED_COMMUNITY])
         day, params = _local_date_sql("d.finished_at")
         finished = sorted(str(s) for s in FINISHED_STATES)
         _grouped_insert(
             f"SELECT a.unit_id, {day} AS day, d.procedure_id, d.agency_id, COUNT(*), "
             f"SUM(CASE WHEN d.finished_at > d.due_at THEN 1 ELSE 0 END), "
-            f"SUM(CASE WHEN d.result_electronic THEN 1 ELSE 0 END) "
+            f"SUM(CASE WHEN d.result_electronic THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN d.fee_amount > 0 THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN d.fee_amount > 0 AND d.fee_paid_at IS NOT NULL "
+            f"AND d.payment_provider NOT IN ('', %s) THEN 1 ELSE 0 END) "
             f"FROM {dossiers} d JOIN {agencies} a ON a.id = d.agency_id "
             f"WHERE d.finished_at IS NOT NULL AND d.state IN ({', '.join(['%s'] * len(finished))}) "
             f"GROUP BY a.unit_id, {day}, d.procedure_id, d.agency_id",
-            params + finished + params,
-            [Metric.FINISHED, Metric.FINISHED_LATE, Metric.FINISHED_ELECTRONIC])
+            params + [COUNTER_PAYMENT] + finished + params,
+            [Metric.FINISHED, Metric.FINISHED_LATE, Metric.FINISHED_ELECTRONIC, Metric.FINISHED_WITH_FEE,
+             Metric.FINISHED_PAID_ONLINE])
         day, params = _local_date_sql("r.created_at")
         _grouped_insert(
             f"SELECT a.unit_id, {day} AS day, d.procedure_id, d.agency_id, COUNT(*), "
@@ -361,6 +397,7 @@ def procedure_month_totals(unit_ids: Iterable[int], procedure_id: int, first_mon
 def _sets() -> dict[str, tuple[str, Q]]:
     from chinhquyenso.dossiers.deadlines import finished_late_q
     from chinhquyenso.dossiers.models import FINISHED_STATES, Channel
+    from chinhquyenso.procedures.models import ServiceLevel
 
     finished = Q(state__in=FINISHED_STATES)
     return {
@@ -372,18 +409,26 @@ def _sets() -> dict[str, tuple[str, Q]]:
         "finished_on_time": ("finished_at", finished & (Q(due_at__isnull=True)
                                                          | Q(finished_at__lte=F("due_at")))),
         "finished_electronic": ("finished_at", finished & Q(result_electronic=True)),
+        "received_fully_online": ("received_at", Q(channel=Channel.ONLINE,
+                                                   procedure__service_level=ServiceLevel.FULL_ONLINE)),
+        "received_eid": ("received_at", Q(eid_level__gt=0)),
+        "received_community": ("received_at", Q(channel=Channel.ONLINE, assisted_by__isnull=False)),
         "rated": ("rating__created_at", Q(rating__isnull=False)),
         "rated_satisfied": ("rating__created_at", Q(rating__satisfied=True)),
     }
 
 
-DOSSIER_SETS = ("received", "received_online", "received_population_data", "finished",
-                "finished_late", "finished_on_time", "finished_electronic", "rated", "rated_satisfied")
+DOSSIER_SETS = ("received", "received_online", "received_population_data", "received_fully_online",
+                "received_eid", "received_community", "finished", "finished_late", "finished_on_time",
+                "finished_electronic", "rated", "rated_satisfied")
 
 SET_LABELS = {
     "received": _("dossiers received"),
     "received_online": _("dossiers received online"),
     "received_population_data": _("dossiers received using population data"),
+    "received_fully_online": _("dossiers received fully online"),
+    "received_eid": _("dossiers received after an e-ID login"),
+    "received_community": _("dossiers submitted with a community team's help"),
     "finished": _("dossiers finished"),
     "finished_late": _("dossiers finished late"),
     "finished_on_time": _("dossiers finished early or on time"),

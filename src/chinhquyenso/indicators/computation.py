@@ -29,7 +29,8 @@ from django.db.models import Q, Sum
 
 from chinhquyenso.org.models import AdministrativeUnit
 
-from . import aggregates
+from . import aggregates, service_index  # noqa: F401  (service_index registers its measures)
+from .measures import MEASURES, load_sources
 from .models import Indicator, IndicatorValue, Metric, PeriodType, Source
 
 PERIOD_RE = re.compile(r"^(\d{4})(?:-(?:(0[1-9]|1[0-2])|Q([1-4])))?$")
@@ -105,13 +106,13 @@ class Formula:
     behind each, for the links from a number to its dossiers."""
 
     numerator: tuple[tuple[int, int], ...]
-    denominator: int
+    denominator: int | None  # None: a count, not a share
     numerator_set: str
-    denominator_set: str
+    denominator_set: str | None
 
-    def numbers(self, totals) -> tuple[int, int]:
+    def numbers(self, totals) -> tuple[int, int | None]:
         return (sum(sign * totals.get(metric, 0) for sign, metric in self.numerator),
-                totals.get(self.denominator, 0))
+                None if self.denominator is None else totals.get(self.denominator, 0))
 
 
 FORMULAS: dict[str, Formula] = {
@@ -124,6 +125,11 @@ FORMULAS: dict[str, Formula] = {
     "ho-so-ket-qua-dien-tu": Formula(((1, Metric.FINISHED_ELECTRONIC),), Metric.FINISHED,
                                      "finished_electronic", "finished"),
     "hai-long": Formula(((1, Metric.RATED_SATISFIED),), Metric.RATED, "rated_satisfied", "rated"),
+    "ho-so-toan-trinh": Formula(((1, Metric.RECEIVED_FULLY_ONLINE),), Metric.RECEIVED,
+                                "received_fully_online", "received"),
+    "ho-so-duoc-ho-tro": Formula(((1, Metric.RECEIVED_COMMUNITY),), None, "received_community", None),
+    "ho-so-dang-nhap-vneid": Formula(((1, Metric.RECEIVED_EID),), Metric.RECEIVED_ONLINE,
+                                     "received_eid", "received_online"),
 }
 
 # Confirmed activities of the community teams are few (a few per team and week): they
@@ -140,7 +146,29 @@ def people_reached(ids, start: date, end: date) -> int:
 
 
 def is_computable(indicator: Indicator) -> bool:
-    return indicator.code in FORMULAS or indicator.code in ACTIVITY_CODES
+    return indicator.code in FORMULAS or indicator.code in MEASURES
+
+
+def months_between(start: date, end: date) -> list[date]:
+    """The months from start to end, which must be whole months (ValueError otherwise)."""
+    from datetime import timedelta
+
+    if start.day != 1 or (end + timedelta(days=1)).day != 1 or end < start:
+        raise ValueError("measures other than dossier counts are computed for whole months")
+    months, month = [], start
+    while month <= end:
+        months.append(month)
+        month = aggregates.next_month(month)
+    return months
+
+
+def measure_numbers(code: str, unit: AdministrativeUnit, start: date, end: date):
+    """Numerator and denominator of a measure (measures.py, service_index.py)."""
+    measure = MEASURES[code]
+    months = months_between(start, end)
+    ids = unit_ids(unit)
+    data = load_sources(measure.sources, ids, months[0], months[-1])
+    return measure.numbers(data, ids, months, unit_id=unit.pk)
 
 
 def compute(indicator: Indicator, *, unit: AdministrativeUnit, start: date, end: date) -> Result:
@@ -155,6 +183,9 @@ def compute(indicator: Indicator, *, unit: AdministrativeUnit, start: date, end:
     if indicator.code in ACTIVITY_CODES:
         numerator = people_reached(unit_ids(unit), start, end)
         return Result(numerator, None, ratio(numerator, None, indicator.factor))
+    if indicator.code in MEASURES:
+        numerator, denominator = measure_numbers(indicator.code, unit, start, end)
+        return Result(numerator, denominator, ratio(numerator, denominator, indicator.factor))
     try:
         formula = FORMULAS[indicator.code]
     except KeyError:
@@ -165,9 +196,13 @@ def compute(indicator: Indicator, *, unit: AdministrativeUnit, start: date, end:
 
 def target_for(indicator: Indicator, unit: AdministrativeUnit, year: int) -> Decimal | None:
     """The unit's own target for the year, else its nearest ancestor's, else the one for
-    every unit."""
-    targets = {t.unit_id: t.value for t in indicator.targets.filter(year=year)}
+    the unit's level, else the one for every unit."""
+    rows = list(indicator.targets.filter(year=year))
+    targets = {t.unit_id: t.value for t in rows if t.unit_id is not None or t.level is None}
     for candidate in [unit, *unit.ancestors()]:
         if candidate.pk in targets:
             return targets[candidate.pk]
+    by_level = {t.level: t.value for t in rows if t.unit_id is None and t.level is not None}
+    if unit.level in by_level:
+        return by_level[unit.level]
     return targets.get(None)

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from chinhquyenso.org.models import AdministrativeUnit
+from chinhquyenso.org.models import AdministrativeUnit, UnitLevel
 
 
 class Source(models.TextChoices):
@@ -24,6 +24,18 @@ class PeriodType(models.TextChoices):
     MONTH = "month", _("Month")
 
 
+class Group(models.TextChoices):
+    """Where an indicator is shown: the dashboards list indicators group by group."""
+
+    SERVICES = "services", _("Online public services")
+    SERVICE_INDEX = "index766", _("Service index (Decision 766)")
+    DOCUMENTS = "documents", _("Official documents")
+    COMMUNITY = "community", _("Community digital technology teams")
+    EID = "eid", _("Electronic identification")
+    SOCIETY = "society", _("Digital infrastructure and society")
+    OFFICIALS = "officials", _("Officials and offices")
+
+
 class Indicator(models.Model):
     code = models.SlugField(_("code"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=250)
@@ -33,6 +45,14 @@ class Indicator(models.Model):
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
     is_published = models.BooleanField(_("published"), default=False)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    group = models.CharField(_("group"), max_length=12, choices=Group.choices, default=Group.SERVICES)
+    # A reported indicator may be broken down (DHIS2's disaggregation): e.g. broadband
+    # subscriptions per provider. Each option is reported as its own numerator over the
+    # same denominator; the indicator's value is their sum over it.
+    breakdown_label = models.CharField(_("broken down by"), max_length=60, blank=True,
+                                       help_text=_('e.g. "Nhà mạng"'))
+    breakdown_options = models.JSONField(_("breakdown options"), default=list, blank=True,
+                                         help_text=_('e.g. ["Viettel", "VNPT"]'))
 
     class Meta:
         ordering = ["order", "code"]
@@ -54,6 +74,11 @@ class Target(models.Model):
     unit = models.ForeignKey(AdministrativeUnit, on_delete=models.PROTECT, null=True, blank=True,
                              related_name="+", verbose_name=_("administrative unit"),
                              help_text=_("Empty: the target applies to every unit"))
+    # A national target may differ by level (e.g. work records handled online: province
+    # 90%, district 80%, commune 60%): with `level` and no unit, it applies to every unit
+    # of that level.
+    level = models.PositiveSmallIntegerField(_("administrative level"), choices=UnitLevel.choices,
+                                             null=True, blank=True)
     basis = models.CharField(_("basis"), max_length=200, blank=True,
                              help_text=_("e.g. the decision that sets the target"))
 
@@ -63,8 +88,12 @@ class Target(models.Model):
         verbose_name_plural = _("targets")
         constraints = [
             models.UniqueConstraint(fields=["indicator", "year", "unit"], name="indicators_target_once"),
-            models.UniqueConstraint(fields=["indicator", "year"], condition=Q(unit__isnull=True),
+            models.UniqueConstraint(fields=["indicator", "year"],
+                                    condition=Q(unit__isnull=True, level__isnull=True),
                                     name="indicators_target_once_for_all"),
+            models.UniqueConstraint(fields=["indicator", "year", "level"],
+                                    condition=Q(unit__isnull=True, level__isnull=False),
+                                    name="indicators_target_once_per_level"),
         ]
 
     def __str__(self) -> str:
@@ -85,6 +114,8 @@ class IndicatorValue(models.Model):
     denominator = models.DecimalField(_("denominator"), max_digits=18, decimal_places=2,
                                       null=True, blank=True)
     value = models.DecimalField(_("value"), max_digits=18, decimal_places=2)
+    breakdown = models.CharField(_("breakdown option"), max_length=60, blank=True,
+                                 help_text=_("Empty: the value of the whole indicator"))
     reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                     related_name="+", verbose_name=_("reported by"))
     reported_at = models.DateTimeField(_("reported at"))
@@ -98,7 +129,8 @@ class IndicatorValue(models.Model):
         indexes = [models.Index(fields=["indicator", "unit", "period_type", "period_start"])]
 
     def __str__(self) -> str:
-        return f"{self.indicator.code} {self.unit} {self.period_start}: {self.value}"
+        option = f" [{self.breakdown}]" if self.breakdown else ""
+        return f"{self.indicator.code}{option} {self.unit} {self.period_start}: {self.value}"
 
 
 class Legend(models.Model):
@@ -133,7 +165,10 @@ class Legend(models.Model):
 
 class Metric(models.IntegerChoices):
     """What the aggregates count about dossiers, each on its own day: the day the
-    dossier was received, finished, or rated (local time)."""
+    dossier was received, finished, or rated (local time). "Fully online": received
+    online for a procedure whose service level is full-online; "with a community
+    team's help": submitted online by a member of a team on the citizen's behalf; "paid
+    online": through any payment provider other than the one-stop counter."""
 
     RECEIVED = 1, _("Dossiers received")
     RECEIVED_ONLINE = 2, _("Dossiers received online")
@@ -143,6 +178,14 @@ class Metric(models.IntegerChoices):
     FINISHED_ELECTRONIC = 6, _("Dossiers finished with an electronic result")
     RATED = 7, _("Ratings")
     RATED_SATISFIED = 8, _("Satisfied ratings")
+    RECEIVED_FULL_ONLINE_ELIGIBLE = 9, _("Dossiers received for full-online procedures")
+    RECEIVED_FULLY_ONLINE = 10, _("Dossiers received fully online")
+    RECEIVED_DIGITISED = 11, _("Dossiers received with digitised components")
+    RECEIVED_REUSED = 12, _("Dossiers received reusing earlier components")
+    RECEIVED_EID = 13, _("Dossiers received after an e-ID login")
+    RECEIVED_COMMUNITY = 14, _("Dossiers received with a community team's help")
+    FINISHED_WITH_FEE = 15, _("Dossiers finished with a fee")
+    FINISHED_PAID_ONLINE = 16, _("Dossiers finished with the fee paid online")
 
 
 def _tally_link(model, related_name="+"):

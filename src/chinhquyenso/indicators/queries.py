@@ -17,15 +17,15 @@ from decimal import Decimal
 from functools import lru_cache
 from urllib.parse import urlencode
 
-from django.db.models import Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Q
 from django.urls import get_script_prefix, reverse
 
 from chinhquyenso.org.models import AdministrativeUnit, UnitLevel
 from chinhquyenso.org.permissions import can, scope_units
 
 from . import aggregates
-from .computation import ACTIVITY_CODES, FORMULAS, Period, parse_period, ratio
+from .computation import FORMULAS, Period, parse_period, ratio
+from .measures import MEASURES, load_sources
 from .models import Indicator, IndicatorValue, Legend, PeriodType, Source, Target
 
 # Who sees the leader's dashboard: the leaders of a unit (for it and the units below it)
@@ -189,15 +189,32 @@ def band_for(bands: list[Legend], value) -> Legend | None:
 
 class Targets:
     """The targets of one year for all indicators, resolved as computation.target_for():
-    the unit's own, else its nearest ancestor's, else the one for every unit."""
+    the unit's own, else its nearest ancestor's, else the one for the unit's level, else
+    the one for every unit."""
 
     def __init__(self, year: int):
-        self.values = {(t.indicator_id, t.unit_id): t.value for t in Target.objects.filter(year=year)}
+        self.values, self.by_level = {}, {}
+        for t in Target.objects.filter(year=year):
+            if t.unit_id is None and t.level is not None:
+                self.by_level[(t.indicator_id, t.level)] = t.value
+            else:
+                self.values[(t.indicator_id, t.unit_id)] = t.value
+        self.levels: dict[int, int] = {}
+
+    def level_of(self, unit_id: int) -> int | None:
+        if unit_id not in self.levels:
+            self.levels[unit_id] = (AdministrativeUnit.objects.filter(pk=unit_id)
+                                    .values_list("level", flat=True).first())
+        return self.levels[unit_id]
 
     def get(self, indicator: Indicator, chain: list[int]) -> Decimal | None:
         for unit_id in chain:
             if (indicator.pk, unit_id) in self.values:
                 return self.values[(indicator.pk, unit_id)]
+        if chain and any(key[0] == indicator.pk for key in self.by_level):
+            found = self.by_level.get((indicator.pk, self.level_of(chain[0])))
+            if found is not None:
+                return found
         return self.values.get((indicator.pk, None))
 
 
@@ -240,7 +257,8 @@ def _figure(indicator: Indicator, numerator, denominator, *, target=None, bands=
     if links and formula is not None and unit is not None:
         common = {"unit": unit, "start": period.start, "end": period.end, "procedure_id": procedure_id}
         figure.numerator_url = dossier_url(dossier_set=formula.numerator_set, **common)
-        figure.denominator_url = dossier_url(dossier_set=formula.denominator_set, **common)
+        if formula.denominator_set is not None:
+            figure.denominator_url = dossier_url(dossier_set=formula.denominator_set, **common)
     return figure
 
 
@@ -250,17 +268,9 @@ def _sum(totals: dict, unit_ids: set[int], months: list[date], metric: int) -> i
 
 def _dossier_numbers(formula, totals, ids, months) -> tuple[int, int]:
     numerator = sum(sign * _sum(totals, ids, months, metric) for sign, metric in formula.numerator)
+    if formula.denominator is None:
+        return numerator, None
     return numerator, _sum(totals, ids, months, formula.denominator)
-
-
-def _activities_by_month(ids: set[int], first: date, last_month: date) -> dict:
-    from chinhquyenso.community.models import Activity
-
-    rows = (Activity.objects.filter(status=Activity.Status.CONFIRMED, team__group_id__in=ids,
-                                    day__gte=first, day__lt=aggregates.next_month(last_month))
-            .annotate(month=TruncMonth("day")).values("team__group_id", "month")
-            .annotate(n=Sum("people_reached")).order_by())
-    return {(r["team__group_id"], r["month"]): r["n"] or 0 for r in rows}
 
 
 def _reported(indicators: list[Indicator], units: list[AdministrativeUnit], period: Period,
@@ -293,8 +303,9 @@ def unit_dashboard(unit: AdministrativeUnit, period: Period, *, public: bool = F
     months = months_of(period)
     first = min(trend[0], months[0])
     totals = aggregates.unit_month_totals(all_ids, first, months[-1])
-    activities = (_activities_by_month(all_ids, first, months[-1])
-                  if any(i.code in ACTIVITY_CODES for i in indicators) else {})
+    measured = [i.code for i in indicators if i.code in MEASURES and i.code not in FORMULAS]
+    sources = load_sources({name for code in measured for name in MEASURES[code].sources},
+                           all_ids, first, months[-1])
     reported = _reported(indicators, everyone, period, trend)
     targets = Targets(period.start.year)
     unit_chain = _chain(unit)
@@ -306,8 +317,9 @@ def unit_dashboard(unit: AdministrativeUnit, period: Period, *, public: bool = F
         def numbers(ids, span, *, exact_unit, start, end, _indicator=indicator):
             if _indicator.code in FORMULAS:
                 return _dossier_numbers(FORMULAS[_indicator.code], totals, ids, span)
-            if _indicator.code in ACTIVITY_CODES:
-                return sum(activities.get((g, m), 0) for g in ids for m in span), None
+            if _indicator.code in MEASURES:
+                return MEASURES[_indicator.code].numbers(sources, ids, span,
+                                                         unit_id=exact_unit.pk if exact_unit else None)
             if _indicator.source == Source.REPORTED and exact_unit is not None:
                 row = reported.get((_indicator.pk, exact_unit.pk, start, end))
                 return (row.numerator, row.denominator) if row else (None, None)
@@ -407,3 +419,34 @@ def procedure_dashboard(unit: AdministrativeUnit, procedure, period: Period) -> 
 
     per_month = [(month, figures_for([month], period_of(PeriodType.MONTH, month))) for month in trend]
     return ProcedureDashboard(unit, period, procedure, indicators, figures_for(months, period), per_month)
+
+
+@dataclass
+class ServiceIndexView:
+    """The service index (Decision 766) of a unit in a period: every item with its ratio
+    and points, the groups, the total, and each unit below it by group."""
+
+    unit: AdministrativeUnit
+    period: Period
+    groups: list[tuple[str, str, int, Decimal, list]]  # code, name, max, score, item scores
+    total: Decimal
+    children: list[tuple[AdministrativeUnit, dict[str, Decimal], Decimal]]
+
+
+def service_index_view(unit: AdministrativeUnit, period: Period) -> ServiceIndexView:
+    from . import service_index
+
+    children = children_of(unit)
+    sets = rollup_sets([unit, *children])
+    months = months_of(period)
+    data = load_sources(service_index.SOURCES, set().union(*sets.values()), months[0], months[-1])
+    scores = service_index.evaluate(data, sets[unit.pk], months, unit_id=unit.pk)
+    groups = [(code, name, points, service_index.total(scores, code),
+               [s for s in scores if s.item.group == code])
+              for code, name, points in service_index.GROUPS]
+    rows = []
+    for child in children:
+        child_scores = service_index.evaluate(data, sets[child.pk], months, unit_id=child.pk)
+        rows.append((child, {code: service_index.total(child_scores, code) for code, _n, _p in service_index.GROUPS},
+                     service_index.total(child_scores)))
+    return ServiceIndexView(unit, period, groups, service_index.total(scores), rows)

@@ -1,18 +1,21 @@
-"""Changes to indicators: the catalogue, reported values (corrections keep the history),
-targets and publication. Each change is one transaction with its audit entry."""
+"""Changes to indicators: the catalogue, reported values (corrections keep the history;
+options of a broken-down indicator and their total, see "reported values" below; the
+Excel import), targets and publication. Each change is one transaction with its audit
+entry."""
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chinhquyenso.core.services import record_audit
 
-from . import catalogue
+from . import catalogue, reporting_rules, value_import
 from .computation import Period, parse_period, ratio
 from .models import Indicator, IndicatorValue, Legend, Source, Target
 
@@ -21,25 +24,31 @@ def load_catalogue(*, indicator_model=None, target_model=None, legend_model=None
     """Create the shipped indicators, national targets and legends; idempotent. Names and
     definitions are refreshed; publication, existing target values and existing legends
     are left alone. The models can be given (a data migration passes its historical
-    models; without `legend_model` there, legends are not loaded)."""
+    models: fields they do not have yet are skipped, and without `legend_model` legends
+    are not loaded)."""
     historical = indicator_model is not None
     indicator_model = indicator_model or Indicator
     target_model = target_model or Target
     legend_model = legend_model or (None if historical else Legend)
+    known = {f.name for f in indicator_model._meta.get_fields()}
+    refreshed = [f for f in ("name", "definition", "unit", "factor", "source", "group", "breakdown_label",
+                             "breakdown_options") if f in known]
     for order, spec in enumerate(catalogue.INDICATORS):
+        values = {field: spec.get(field, _SPEC_DEFAULTS.get(field)) for field in refreshed}
         indicator, created = indicator_model.objects.get_or_create(
-            code=spec["code"],
-            defaults={"name": spec["name"], "definition": spec["definition"], "unit": spec["unit"],
-                      "factor": spec["factor"], "source": spec["source"],
-                      "is_published": spec["published"], "order": order})
+            code=spec["code"], defaults={**values, "is_published": spec["published"], "order": order})
         if not created:
-            for field in ("name", "definition", "unit", "factor", "source"):
-                setattr(indicator, field, spec[field])
+            for field, value in values.items():
+                setattr(indicator, field, value)
             indicator.order = order
             indicator.save()
-    for code, year, value, basis in catalogue.TARGETS:
+    with_level = "level" in {f.name for f in target_model._meta.get_fields()}
+    for code, year, value, basis, level in catalogue.TARGETS:
+        if level is not None and not with_level:
+            continue
+        where = {"level": level} if with_level else {}
         target_model.objects.get_or_create(
-            indicator=indicator_model.objects.get(code=code), year=year, unit=None,
+            indicator=indicator_model.objects.get(code=code), year=year, unit=None, **where,
             defaults={"value": value, "basis": basis})
     if legend_model is None:
         return
@@ -49,6 +58,9 @@ def load_catalogue(*, indicator_model=None, target_model=None, legend_model=None
             legend_model.objects.bulk_create(
                 [legend_model(indicator=indicator, start=start, end=end, colour=colour, label=label)
                  for start, end, colour, label in bands])
+
+
+_SPEC_DEFAULTS = {"group": catalogue.SERVICES, "breakdown_label": "", "breakdown_options": []}
 
 
 def _number(value, field: str, *, positive: bool = False) -> Decimal:
@@ -62,45 +74,197 @@ def _number(value, field: str, *, positive: bool = False) -> Decimal:
     return number
 
 
-def report_value(*, indicator: Indicator, unit, period: str | Period, numerator, denominator,
-                 actor) -> IndicatorValue:
-    """Record the value of a reported indicator for a unit and a period. Reporting again
-    for the same unit and period is a correction: a new row, the old one superseded."""
+# --- reported values ----------------------------------------------------------------------
+#
+# A reported value is a row of IndicatorValue for (indicator, unit, period, breakdown).
+# Rows are never changed: a correction is a new row, and the row it corrects points to it
+# (`superseded_by`). So each (indicator, unit, period, breakdown) has one chain of rows,
+# and one current row, the end of the chain. Reporting the same numbers again writes
+# nothing.
+#
+# An indicator with breakdown options (e.g. broadband subscriptions per provider) is
+# reported option by option: each option is its own chain, its numerator over one
+# denominator shared by the options of the unit and period (e.g. the ward's households).
+# The whole indicator is stored too, as the chain with breakdown "": numerator = the sum
+# of the current options' numerators, the shared denominator, value = their ratio. Its
+# row is written in the same transaction as the options, after them, whenever an option
+# row is written (superseding the previous total), so the readers of the whole indicator
+# (computation.compute, the dashboards) read one row, the latest for the unit and period,
+# and the total keeps its own history. It cannot be reported directly.
+# Reporting an option with another denominator restates the other current options over
+# it (a correction of each, numerators unchanged). The options of a percentage together
+# cannot exceed the denominator.
+
+
+@dataclasses.dataclass(frozen=True)
+class Written:
+    row: IndicatorValue
+    previous: IndicatorValue | None  # the row it corrects; None for a first report
+
+
+@dataclasses.dataclass
+class Report:
+    written: list[Written] = dataclasses.field(default_factory=list)  # in the order written
+    current: dict[str, IndicatorValue] = dataclasses.field(default_factory=dict)  # breakdown → current row
+
+
+def _snapshot(row: IndicatorValue) -> dict:
+    return {"value": str(row.value), "numerator": str(row.numerator),
+            "denominator": None if row.denominator is None else str(row.denominator)}
+
+
+def _checked_numbers(indicator: Indicator, numerators: dict, denominator) -> dict:
+    """{option: (numerator, denominator)}, every error of every field at once."""
+    if not numerators:
+        raise ValidationError({"numerator": [ValidationError(_("Enter at least one value."),
+                                                             code="missing")]})
+    checked, errors = {}, {}
+    for key, numerator in numerators.items():
+        try:
+            option = reporting_rules.option_of(indicator, key)
+            checked[option] = reporting_rules.check_numbers(indicator, numerator, denominator,
+                                                            option=option)
+        except ValidationError as exc:
+            for name, field_errors in exc.error_dict.items():
+                errors.setdefault(name, field_errors)
+    if errors:
+        raise ValidationError(errors)
+    return checked
+
+
+def report_values(*, indicator: Indicator, unit, period: str | Period, numerators: dict,
+                  denominator, actor, audit_extra: dict | None = None) -> Report:
+    """Record values of a reported indicator for a unit and a period: `numerators` is
+    {option: numerator} for an indicator with breakdown options (some or all of them;
+    the others keep their values), {"": numerator} otherwise; `denominator` is the
+    value's (the options' shared) denominator, None for a count without one.
+
+    The official must be entitled to report for the unit (PermissionDenied otherwise);
+    the unit must exist in the period, which must have started; the numbers follow
+    reporting_rules.check_numbers. Errors are ValidationErrors keyed by field
+    ("numerator", "numerator:<option>", "denominator", "breakdown", "period", "unit"),
+    each with a code. One transaction, one audit entry per row written."""
     if indicator.source != Source.REPORTED:
-        raise ValidationError(_("This indicator is computed by the platform; it cannot be reported."))
+        raise ValidationError(_("This indicator is computed by the platform; it cannot be reported."),
+                              code="computed_indicator")
     if not getattr(actor, "is_authenticated", False):
         raise ValidationError(_("A reported value needs the official who reports it."))
     period = parse_period(period) if isinstance(period, str) else period
-    numerator = _number(numerator, "numerator")
-    if indicator.factor == 1 and denominator in (None, ""):
-        denominator, value = None, numerator
-    else:
-        denominator = _number(denominator, "denominator", positive=True)
-        if indicator.factor == 100 and numerator > denominator:
-            raise ValidationError({"numerator": [_("The numerator cannot exceed the denominator.")]})
-        value = ratio(numerator, denominator, indicator.factor)
+    if not reporting_rules.may_report(actor, unit):
+        raise PermissionDenied(_("You may not report the figures of %(unit)s.") % {"unit": unit.name})
+    reporting_rules.check_unit_in_force(unit, period)
+    reporting_rules.check_period(period, today=timezone.localdate())
+    given = _checked_numbers(indicator, numerators, denominator)
+    options = list(indicator.breakdown_options or [])
+    denominator = next(iter(given.values()))[1]
+    extra = audit_extra or {}
+    report = Report()
     with transaction.atomic():
         Indicator.objects.select_for_update().get(pk=indicator.pk)  # one report at a time
-        previous = (IndicatorValue.objects.select_for_update()
+        chains: dict[str, list[IndicatorValue]] = {}
+        for row in (IndicatorValue.objects.select_for_update()
                     .filter(indicator=indicator, unit=unit, period_type=period.type,
                             period_start=period.start, period_end=period.end,
-                            superseded_by__isnull=True).order_by("-reported_at", "-pk").first())
-        row = IndicatorValue.objects.create(
-            indicator=indicator, unit=unit, period_type=period.type, period_start=period.start,
-            period_end=period.end, numerator=numerator, denominator=denominator, value=value,
-            reported_by=actor, reported_at=timezone.now())
-        before = None
-        if previous is not None:
-            previous.superseded_by = row
-            previous.save(update_fields=["superseded_by"])
-            before = {"value": str(previous.value), "numerator": str(previous.numerator),
-                      "denominator": None if previous.denominator is None else str(previous.denominator)}
-        record_audit(actor=actor, action="indicator.correct" if previous else "indicator.report",
-                     obj=row, before=before,
-                     after={"indicator": indicator.code, "unit": unit.code, "period": period.label,
-                            "value": str(value), "numerator": str(numerator),
-                            "denominator": None if denominator is None else str(denominator)})
-    return row
+                            superseded_by__isnull=True).order_by("reported_at", "pk")):
+            chains.setdefault(row.breakdown, []).append(row)
+        now = timezone.now()
+
+        def write(breakdown: str, numerator, denominator, *, always: bool = False) -> None:
+            current = chains.get(breakdown, [])
+            previous = current[-1] if current else None
+            if (not always and previous is not None and previous.numerator == numerator
+                    and previous.denominator == denominator):
+                return  # the same numbers: nothing to correct
+            row = IndicatorValue.objects.create(
+                indicator=indicator, unit=unit, period_type=period.type, period_start=period.start,
+                period_end=period.end, breakdown=breakdown, numerator=numerator,
+                denominator=denominator, value=ratio(numerator, denominator, indicator.factor),
+                reported_by=actor, reported_at=now)
+            if current:
+                IndicatorValue.objects.filter(pk__in=[r.pk for r in current]).update(superseded_by=row)
+            after = {"indicator": indicator.code, "unit": unit.code, "period": period.label,
+                     **({"breakdown": breakdown} if breakdown else {}), **_snapshot(row), **extra}
+            record_audit(actor=actor, action="indicator.correct" if previous else "indicator.report",
+                         obj=row, before=_snapshot(previous) if previous else None, after=after)
+            report.written.append(Written(row, previous))
+            chains[breakdown] = [row]
+
+        if not options:
+            write("", given[""][0], denominator)
+        else:
+            numbers = {option: chains[option][-1].numerator for option in options if option in chains}
+            numbers.update({option: numerator for option, (numerator, _d) in given.items()})
+            total = sum(numbers.values(), Decimal(0))
+            if indicator.factor == 100 and total > denominator:
+                raise ValidationError({"denominator": [ValidationError(
+                    _("The options together (%(total)s) exceed the denominator (%(denominator)s).")
+                    % {"total": f"{total.normalize():f}", "denominator": f"{denominator.normalize():f}"},
+                    code="options_exceed_denominator")]})
+            for option in options:
+                if option in numbers:  # a given option; another one is restated if the denominator changed
+                    write(option, numbers[option], denominator)
+            if report.written:
+                write("", total, denominator, always=True)
+        report.current = {breakdown: rows[-1] for breakdown, rows in chains.items()}
+    return report
+
+
+def report_value(*, indicator: Indicator, unit, period: str | Period, numerator, denominator,
+                 actor, breakdown: str = "") -> IndicatorValue:
+    """Record the value of a reported indicator for a unit and a period (of one option,
+    `breakdown`, for an indicator broken down): see report_values. Reporting again for
+    the same unit and period is a correction: a new row, the old one superseded.
+    Returns the current row of the value."""
+    report = report_values(indicator=indicator, unit=unit, period=period,
+                           numerators={breakdown: numerator}, denominator=denominator, actor=actor)
+    option = reporting_rules.option_of(indicator, breakdown)
+    return report.current[option]
+
+
+def import_values(*, file, actor, file_name: str = "") -> value_import.ValueImport:
+    """Import reported values from an Excel file (value_import.LAYOUT): every row is
+    checked; the good rows are recorded and the bad ones rejected, each with its row
+    number and reasons. The rows of one indicator, unit and period are reported together
+    (report_values); if that fails, for a reason only the database shows (e.g. the
+    options with the values already reported exceed the denominator), those rows are
+    rejected and the others still imported. All the accepted rows in one transaction,
+    with an audit entry per value written and one for the import."""
+    if not getattr(actor, "is_authenticated", False):
+        raise ValidationError(_("A reported value needs the official who reports it."))
+    result = value_import.read_values(file, actor=actor)
+    if result.problems:
+        return result
+    groups: dict[tuple, list[value_import.ImportRow]] = {}
+    for row in result.accepted:
+        groups.setdefault((row.indicator.pk, row.unit.pk, row.period.label), []).append(row)
+    with transaction.atomic():
+        list(Indicator.objects.select_for_update().filter(pk__in={key[0] for key in groups})
+             .order_by("pk"))  # locks in a fixed order
+        for rows in groups.values():
+            first = rows[0]
+            try:
+                with transaction.atomic():  # a savepoint: a failing group leaves the others
+                    report = report_values(
+                        indicator=first.indicator, unit=first.unit, period=first.period,
+                        numerators={row.breakdown: row.numerator for row in rows},
+                        denominator=first.denominator, actor=actor,
+                        audit_extra={"import_rows": [row.number for row in rows]})
+            except (ValidationError, PermissionDenied) as exc:
+                for row in rows:
+                    row.reject_for(exc)
+                continue
+            written = {w.row.breakdown: w for w in report.written}
+            for row in rows:
+                done = written.get(row.breakdown)
+                row.outcome = ("unchanged" if done is None
+                               else "corrected" if done.previous is not None else "reported")
+            result.values_written += len(report.written)
+        record_audit(actor=actor, action="indicator.import", object_type="indicators.valueimport",
+                     object_repr=file_name[:300],
+                     after={"file": file_name[:200], "rows": len(result.rows),
+                            "accepted": len(result.accepted), "rejected": len(result.rejected),
+                            "values_written": result.values_written})
+    return result
 
 
 def set_target(*, indicator: Indicator, year: int, value, actor, unit=None, basis: str = "") -> Target:

@@ -1,11 +1,19 @@
 from django.urls import path
 
-from . import views
+from . import reporting_views, views
 
 app_name = "indicators"
 urlpatterns = [
     path("", views.index, name="index"),
     path("cong-khai/", views.public, name="public"),
     path("lanh-dao/don-vi/<int:unit_id>/", views.unit, name="unit"),
+    path("lanh-dao/don-vi/<int:unit_id>/chi-so-766/", views.service_index, name="service_index"),
+    path("lanh-dao/don-vi/<int:unit_id>/bao-cao.pdf", views.unit_report, name="unit_report"),
     path("lanh-dao/don-vi/<int:unit_id>/thu-tuc/<int:procedure_id>/", views.procedure, name="procedure"),
+    # Reported values: the form, the Excel import and the history of a value.
+    path("bao-cao/", reporting_views.report_list, name="report_list"),
+    path("bao-cao/nhap-excel/", reporting_views.report_import, name="report_import"),
+    path("bao-cao/nhap-excel/mau/", reporting_views.report_template, name="report_template"),
+    path("bao-cao/<slug:code>/", reporting_views.report_form, name="report_form"),
+    path("bao-cao/<slug:code>/lich-su/", reporting_views.report_history, name="report_history"),
 ]

@@ -152,3 +152,46 @@ def public(request):
         **_period_choices(period), "query": query,
         "open_data": reverse("api-v1:list_indicators"),
     })
+
+
+@require_GET
+def unit_report(request, unit_id: int):
+    """The PDF report of a unit for a period, for the leadership meeting: same readers
+    as the dashboard. A malformed ?period= is refused (a report for another period than
+    asked could end up on the meeting's table); without one, this year as on the page.
+    Each download writes the audit log (report_pdf.record_report_export)."""
+    from django.http import HttpResponseBadRequest
+
+    from . import report_pdf
+    from .computation import parse_period
+
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    unit = _leader_unit(request, unit_id)
+    if request.GET.get("period"):
+        try:
+            parse_period(request.GET["period"])
+        except ValueError:
+            return HttpResponseBadRequest(
+                _("Unknown period “%(period)s”: write a year (2026), a quarter (2026-Q4) or a month (2026-11).")
+                % {"period": request.GET["period"][:20]}, content_type="text/plain; charset=utf-8")
+    period = _period(request)
+    pdf = report_pdf.unit_report(unit, period, now=timezone.now())
+    report_pdf.record_report_export(actor=request.user, unit=unit, period=period)
+    response = HttpResponse(pdf, content_type=report_pdf.PDF)
+    filename = f"bao-cao-chi-so-{slugify(normalize_vi(unit.name)) or unit.pk}-{period.label}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
+def service_index(request, unit_id: int):
+    """The service index of Decision 766 for a unit: items, groups, total, per ward."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    unit = _leader_unit(request, unit_id)
+    period = _period(request)
+    view = queries.service_index_view(unit, period)
+    return render(request, "indicators/service_index.html", {
+        "unit": unit, "period": period, "view": view, **_period_choices(period),
+        "breadcrumbs": _breadcrumbs(unit, queries.dashboard_root(request.user), period, request.user)})

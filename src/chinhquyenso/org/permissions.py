@@ -59,6 +59,10 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     # report its progress and move its status.
     "plans.manage": frozenset({Role.LEADER}),
     "plans.report": frozenset({Role.SPECIALIST, Role.LEADER, Role.UNIT_ADMIN}),
+    # Reported indicators (broadband subscriptions, officials' computers, …): the figures
+    # of a unit are reported by the officials of its People's Committee who compile them
+    # (specialists), its leaders and its IT officer (unit administrator).
+    "indicators.report": frozenset({Role.SPECIALIST, Role.LEADER, Role.UNIT_ADMIN}),
 }
 
 

@@ -1,0 +1,289 @@
+"""How the computed indicators that are not plain dossier ratios get their numbers:
+official documents, community teams, officials, procedures and complaints.
+
+A measure reads one or more *sources* (a few grouped queries for every unit and month a
+dashboard shows at once, `load_sources`), then answers for any set of unit ids and any
+list of months from what was read (`numbers`), so that a dashboard with ten wards and
+a 12-month trend costs the same few queries as one figure.
+
+Each source returns a dict keyed by (unit id, month) — or by unit id alone for facts
+that have no month (how many residential groups have a team today) — of counters.
+The unit of a record is the unit of its agency (documents, officials, complaints via
+their dossier) or the residential group of its team (community), as in aggregates.py.
+Months are local months (settings.TIME_ZONE).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, DateField, F, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from . import aggregates
+from .models import Metric
+
+# --- sources -----------------------------------------------------------------------------------
+
+
+def _month_after(last_month: date) -> date:
+    return aggregates.next_month(last_month)
+
+
+def _local_bounds(first_month: date, last_month: date):
+    from datetime import datetime, time
+
+    zone = timezone.get_default_timezone()
+    return (datetime.combine(first_month, time.min, tzinfo=zone),
+            datetime.combine(_month_after(last_month), time.min, tzinfo=zone))
+
+
+def _by_month(rows, unit_key: str, month_key: str, fields: Iterable[str]) -> dict:
+    found: dict = defaultdict(Counter)
+    for row in rows:
+        cell = found[(row[unit_key], row[month_key])]
+        for name in fields:
+            cell[name] += row[name] or 0
+    return found
+
+
+def dossier_source(ids, first_month, last_month) -> dict:
+    """(unit, month) → Counter of dossier metrics (the aggregates)."""
+    found: dict = defaultdict(Counter)
+    for (unit_id, month, metric), total in aggregates.unit_month_totals(ids, first_month, last_month).items():
+        found[(unit_id, month)][metric] += total
+    return found
+
+
+def outgoing_source(ids, first_month, last_month) -> dict:
+    """(unit, month of issue) → issued, issued with an electronic signature."""
+    from chinhquyenso.documents.models import OutgoingDocument
+
+    since, until = _local_bounds(first_month, last_month)
+    rows = (OutgoingDocument.objects.filter(agency__unit_id__in=list(ids), issued_at__gte=since,
+                                            issued_at__lt=until)
+            .annotate(month=TruncMonth("issued_at", output_field=DateField()))
+            .values("agency__unit_id", "month")
+            .annotate(issued=Count("pk"), signed=Count("pk", filter=Q(signed_at__isnull=False)))
+            .order_by())
+    return _by_month(rows, "agency__unit_id", "month", ("issued", "signed"))
+
+
+def incoming_source(ids, first_month, last_month) -> dict:
+    """(unit, month) → incoming documents registered, and of them assigned in the
+    system; (unit, month of completion) → completed with a deadline, and on time."""
+    from chinhquyenso.documents.models import IncomingDocument
+
+    since, until = _local_bounds(first_month, last_month)
+    mine = IncomingDocument.objects.filter(agency__unit_id__in=list(ids))
+    registered = (mine.filter(registered_at__gte=since, registered_at__lt=until)
+                  .annotate(month=TruncMonth("registered_at", output_field=DateField()))
+                  .values("agency__unit_id", "month")
+                  .annotate(registered=Count("pk"), handled=Count("pk", filter=Q(assigned_at__isnull=False)))
+                  .order_by())
+    found = _by_month(registered, "agency__unit_id", "month", ("registered", "handled"))
+    completed = list(mine.filter(completed_at__gte=since, completed_at__lt=until, deadline__isnull=False)
+                     .values_list("agency__unit_id", "completed_at", "deadline"))
+    for unit_id, completed_at, deadline in completed:
+        day = aggregates.local_day(completed_at)
+        cell = found[(unit_id, day.replace(day=1))]
+        cell["completed"] += 1
+        cell["completed_on_time"] += int(day <= deadline)
+    return found
+
+
+ACCOUNT_CATEGORIES = ("vneid_l1", "vneid_l2", "payment", "ecommerce")
+
+
+def activity_source(ids, first_month, last_month) -> dict:
+    """(residential group, month) → people reached, accounts helped open, and the set
+    of current members with a confirmed activity (as keys ("member", id), so that a
+    member active in several months counts once)."""
+    from chinhquyenso.community.models import Activity
+
+    rows = (Activity.objects.filter(status=Activity.Status.CONFIRMED, team__group_id__in=list(ids),
+                                    day__gte=first_month, day__lt=_month_after(last_month))
+            .annotate(month=TruncMonth("day"))
+            .values("team__group_id", "month", "member_id", "member__is_active")
+            .annotate(people=Sum("people_reached"),
+                      accounts=Sum("people_reached", filter=Q(category__in=ACCOUNT_CATEGORIES)))
+            .order_by())
+    found: dict = defaultdict(Counter)
+    for row in rows:
+        cell = found[(row["team__group_id"], row["month"])]
+        cell["people"] += row["people"] or 0
+        cell["accounts"] += row["accounts"] or 0
+        if row["member__is_active"]:  # members who left count in people reached, not as active members
+            cell[("member", row["member_id"])] = 1
+    return found
+
+
+def team_source(ids, first_month, last_month) -> dict:
+    """unit → residential groups in force, with an active team, active members of
+    active teams (today's facts: no month)."""
+    from chinhquyenso.community.models import Member, Team
+    from chinhquyenso.org.models import AdministrativeUnit, UnitLevel
+
+    ids = list(ids)
+    found: dict = defaultdict(Counter)
+    for pk in AdministrativeUnit.objects.current().filter(pk__in=ids, level=UnitLevel.GROUP).values_list(
+            "pk", flat=True):
+        found[pk]["groups"] += 1
+    for pk in Team.objects.filter(group_id__in=ids, is_active=True).values_list("group_id", flat=True):
+        found[pk]["covered"] += 1
+    for row in (Member.objects.filter(team__group_id__in=ids, team__is_active=True, is_active=True)
+                .values("team__group_id").annotate(n=Count("pk")).order_by()):
+        found[row["team__group_id"]]["members"] += row["n"]
+    return found
+
+
+def official_source(ids, first_month, last_month) -> dict:
+    """unit → officials with an active account, and of them those holding a personal
+    signing certificate in force (their digital identity for work)."""
+    from chinhquyenso.documents.models import SigningCredential
+    from chinhquyenso.org.models import Official
+
+    now = timezone.now()
+    officials = Official.objects.filter(agency__unit_id__in=list(ids), user__is_active=True)
+    holders = set(SigningCredential.objects.filter(
+        official__in=officials, is_active=True, not_before__lte=now, not_after__gt=now)
+        .values_list("official_id", flat=True))
+    found: dict = defaultdict(Counter)
+    for pk, unit_id in officials.values_list("pk", "agency__unit_id"):
+        found[unit_id]["officials"] += 1
+        found[unit_id]["certified"] += int(pk in holders)
+    return found
+
+
+def complaint_source(ids, first_month, last_month) -> dict:
+    """(unit, month the answer was due) → complaints due, answered on time; and
+    complaints whose answer the complainant judged, satisfied."""
+    from chinhquyenso.dossiers.models import Complaint
+
+    since, until = _local_bounds(first_month, last_month)
+    rows = (Complaint.objects.filter(dossier__agency__unit_id__in=list(ids), due_at__gte=since, due_at__lt=until)
+            .annotate(month=TruncMonth("due_at", output_field=DateField()))
+            .values("dossier__agency__unit_id", "month")
+            .annotate(due=Count("pk"),
+                      on_time=Count("pk", filter=Q(answered_at__isnull=False, answered_at__lte=F("due_at"))),
+                      judged=Count("pk", filter=Q(complainant_satisfied__isnull=False)),
+                      satisfied=Count("pk", filter=Q(complainant_satisfied=True)))
+            .order_by())
+    return _by_month(rows, "dossier__agency__unit_id", "month", ("due", "on_time", "judged", "satisfied"))
+
+
+def procedure_source(ids, first_month, last_month) -> dict:
+    """("procedures", unit) → the published procedures a unit handles (by its level),
+    with their service level and completeness; ("usage", unit, month) → per procedure
+    the dossier metrics the service index reads."""
+    from chinhquyenso.org.models import AdministrativeUnit, UnitLevel
+    from chinhquyenso.procedures.models import CompetentLevel, Procedure
+
+    from .models import MonthlyTally
+
+    ids = list(ids)
+    levels = dict(AdministrativeUnit.objects.filter(pk__in=ids).values_list("pk", "level"))
+    offered = {CompetentLevel.CITY: [], CompetentLevel.WARD: []}
+    for procedure in (Procedure.objects.filter(is_published=True)
+                      .annotate(n_components=Count("components", distinct=True),
+                                n_steps=Count("steps", distinct=True))
+                      .only("pk", "level", "service_level", "form", "fees", "legal_basis")):
+        complete = bool(procedure.n_components and procedure.n_steps and procedure.legal_basis
+                        and procedure.fees is not None)
+        offered[procedure.level].append((procedure.pk, procedure.service_level, complete,
+                                         any(int(fee.get("amount") or 0) > 0 for fee in procedure.fees or [])))
+    found: dict = {}
+    for pk, level in levels.items():
+        if level == UnitLevel.DISTRICT:
+            found[("procedures", pk)] = offered[CompetentLevel.CITY]
+        elif level == UnitLevel.WARD:
+            found[("procedures", pk)] = offered[CompetentLevel.WARD]
+    wanted = [Metric.RECEIVED, Metric.RECEIVED_ONLINE, Metric.RECEIVED_POPULATION_DATA,
+              Metric.FINISHED_PAID_ONLINE]
+    usage: dict = defaultdict(lambda: defaultdict(Counter))
+    for unit_id, month, procedure_id, metric, total in (
+            MonthlyTally.objects.filter(unit_id__in=ids, month__gte=first_month, month__lte=last_month,
+                                        metric__in=wanted, total__gt=0)
+            .values_list("unit_id", "month", "procedure_id", "metric", "total")):
+        usage[(unit_id, month)][procedure_id][metric] += total
+    found["usage"] = usage
+    return found
+
+
+SOURCES: dict[str, Callable] = {
+    "dossiers": dossier_source, "outgoing": outgoing_source, "incoming": incoming_source,
+    "activities": activity_source, "teams": team_source, "officials": official_source,
+    "complaints": complaint_source, "procedures": procedure_source,
+}
+
+
+def load_sources(names: Iterable[str], ids, first_month: date, last_month: date) -> dict:
+    return {name: SOURCES[name](ids, first_month, last_month) for name in set(names)}
+
+
+def monthly_sum(data: dict, ids, months) -> Counter:
+    """The counters of the (unit, month) cells of the ids and months, summed. A city's
+    ids include its residential groups, most without any cell: the smaller of the two
+    (the cells read, or ids × months) is walked."""
+    total: Counter = Counter()
+    if len(data) <= len(ids) * len(months):
+        ids = ids if isinstance(ids, (set, frozenset)) else set(ids)
+        months = set(months)
+        for key, cell in data.items():
+            if isinstance(key, tuple) and len(key) == 2 and key[0] in ids and key[1] in months:
+                total.update(cell)
+        return total
+    for unit_id in ids:
+        for month in months:
+            cell = data.get((unit_id, month))
+            if cell:
+                total.update(cell)
+    return total
+
+
+def unit_sum(data: dict, ids) -> Counter:
+    total: Counter = Counter()
+    for unit_id in ids:
+        cell = data.get(unit_id)
+        if cell:
+            total.update(cell)
+    return total
+
+
+# --- measures -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Measure:
+    """numbers(sources, ids, months) → (numerator, denominator or None)."""
+
+    sources: tuple[str, ...]
+    numbers: Callable
+
+
+def _ratio_of(source: str, numerator: str, denominator: str | None, *, monthly: bool = True) -> Measure:
+    def numbers(data, ids, months, **_):
+        counts = monthly_sum(data[source], ids, months) if monthly else unit_sum(data[source], ids)
+        return counts[numerator], (None if denominator is None else counts[denominator])
+    return Measure((source,), numbers)
+
+
+def _active_members(data, ids, months, **_):
+    active = {key for key in monthly_sum(data["activities"], ids, months) if isinstance(key, tuple)}
+    return len(active), unit_sum(data["teams"], ids)["members"]
+
+
+MEASURES: dict[str, Measure] = {
+    "van-ban-di-ky-so": _ratio_of("outgoing", "signed", "issued"),
+    "van-ban-den-xu-ly-tren-he-thong": _ratio_of("incoming", "handled", "registered"),
+    "van-ban-den-dung-han": _ratio_of("incoming", "completed_on_time", "completed"),
+    "hoat-dong-cong-dong": _ratio_of("activities", "people", None),
+    "tai-khoan-duoc-ho-tro": _ratio_of("activities", "accounts", None),
+    "to-cong-nghe-so-bao-phu": _ratio_of("teams", "covered", "groups", monthly=False),
+    "thanh-vien-hoat-dong": Measure(("activities", "teams"), _active_members),
+    "can-bo-dinh-danh-so": _ratio_of("officials", "certified", "officials", monthly=False),
+}
