@@ -89,3 +89,20 @@ def test_the_public_dashboard_on_a_phone(phone_page, dossiers, city):
     page.locator('table.units tr[data-unit="8710"] th a').click()
     page.wait_for_url("**unit=8710**")
     assert "Phường Liên Bảo" in page.locator("h1").inner_text()
+
+
+def test_the_leader_reads_the_service_index_and_its_wards(page, dossiers, city, ward, city_leader):
+    page.goto("/dang-nhap/?next=/chi-so/")
+    page.locator("input[name=username]").fill(city_leader.username)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(f"**/chi-so/lanh-dao/don-vi/{city.pk}/")
+    page.goto(f"/chi-so/lanh-dao/don-vi/{city.pk}/?period=2026-11")
+    page.locator('table.indicators tr[data-indicator="chi-so-766"] a[data-link="index766"]').click()
+    page.wait_for_url(f"**/don-vi/{city.pk}/chi-so-766/?period=2026-11")
+    # Progress: 20 × 2/3 (Tích Sơn's three finished dossiers, one late).
+    assert page.locator("#group-tien-do").inner_text().endswith("13,33 / 20")
+    assert "không có dữ liệu" not in page.locator('tr[data-item="dung-han"]').inner_text()
+    page.locator(f'tr[data-unit="{ward.code}"] a').click()
+    page.wait_for_url(f"**/don-vi/{ward.pk}/chi-so-766/?period=2026-11")
+    assert "Phường Tích Sơn" in page.locator("h1").inner_text()

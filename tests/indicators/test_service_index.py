@@ -190,3 +190,21 @@ def test_a_target_by_level_applies_to_the_units_of_that_level(city, ward, dossie
     assert row.figure.target == Decimal("80")
     by_ward = {unit.code: figure.target for unit, figure in zip(dashboard.children, row.children, strict=True)}
     assert by_ward == {"8707": Decimal("75"), "8710": Decimal("60")}
+
+
+def test_the_index_tables_export_to_excel(client, dossiers, complaint, city, ward):
+    import io
+
+    from openpyxl import load_workbook
+
+    from chinhquyenso.org.models import Role
+    from tests.factories import OfficialFactory
+
+    client.force_login(OfficialFactory(roles=[(Role.LEADER, city)]).user)
+    url = f"/chi-so/lanh-dao/don-vi/{city.pk}/chi-so-766/"
+    items = load_workbook(io.BytesIO(client.get(url, {"period": "2026-Q4", "xlsx": "items"}).content)).active
+    rows = list(items.iter_rows(values_only=True))
+    on_time = next(r for r in rows if r[1] == ITEM["dung-han"].name)
+    assert on_time[2:] == (2, 3, 66.67, 13.33, 20)  # the city: Tích Sơn's 3 finished, 1 late
+    units = load_workbook(io.BytesIO(client.get(url, {"period": "2026-Q4", "xlsx": "units"}).content)).active
+    assert [r[0] for r in units.iter_rows(values_only=True)][-2:] == [ward.name, "Phường Liên Bảo"]

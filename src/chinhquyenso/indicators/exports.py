@@ -125,3 +125,21 @@ def workbook(table: Table, *, subtitle: str = "") -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def index_item_table(view) -> Table:
+    """The service index's items of a unit: group, item, numerator, denominator, share,
+    points earned (empty: no data) and the maximum."""
+    headers = [_("Group"), _("Criterion"), _("Numerator"), _("Denominator"), _("Share (%)"), _("Points"),
+               _("Maximum")]
+    rows = [[name, s.item.name, _n(s.numerator), _n(s.denominator), _n(s.ratio_percent), _n(s.score),
+             s.item.points]
+            for _code, name, _points, _score, items in view.groups for s in items]
+    return Table("items", _("Service index: criteria"), headers, rows)
+
+
+def index_unit_table(view) -> Table:
+    headers = [_("Unit"), *(f"{name} ({points})" for _c, name, points, _s, _i in view.groups), _("Total")]
+    rows = [[child.name, *(_n(by_group[code]) for code, *_rest in view.groups), _n(total)]
+            for child, by_group, total in view.children]
+    return Table("units", _("Service index by unit"), headers, rows)

@@ -192,6 +192,9 @@ def service_index(request, unit_id: int):
     unit = _leader_unit(request, unit_id)
     period = _period(request)
     view = queries.service_index_view(unit, period)
+    tables = [exports.index_item_table(view)] + ([exports.index_unit_table(view)] if view.children else [])
+    if (response := _export(request, tables, unit=unit, period=period, name=f"{unit.name} 766")) is not None:
+        return response
     return render(request, "indicators/service_index.html", {
         "unit": unit, "period": period, "view": view, **_period_choices(period),
         "breadcrumbs": _breadcrumbs(unit, queries.dashboard_root(request.user), period, request.user)})
