@@ -175,7 +175,7 @@ def compute(indicator: Indicator, *, unit: AdministrativeUnit, start: date, end:
     """The value of the indicator for the unit between start and end (inclusive days)."""
     if indicator.source == Source.REPORTED:
         row = (IndicatorValue.objects.filter(indicator=indicator, unit=unit, period_start=start,
-                                             period_end=end, superseded_by__isnull=True)
+                                             period_end=end, superseded_by__isnull=True, breakdown="")
                .order_by("-reported_at", "-pk").first())
         if row is None:
             return Result(None, None, None, Source.REPORTED)

@@ -280,7 +280,7 @@ def _reported(indicators: list[Indicator], units: list[AdministrativeUnit], peri
     if not reported:
         return {}
     rows = (IndicatorValue.objects.filter(indicator_id__in=reported, unit__in=[u.pk for u in units],
-                                          superseded_by__isnull=True)
+                                          superseded_by__isnull=True, breakdown="")
             .filter(Q(period_start=period.start, period_end=period.end)
                     | Q(period_type=PeriodType.MONTH, period_start__gte=months[0],
                         period_start__lte=months[-1]))
