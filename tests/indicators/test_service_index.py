@@ -96,7 +96,7 @@ def test_the_index_page_shows_items_points_and_wards(client, dossiers, complaint
     assert page.status_code == 200
     html = page.content.decode()
     # 63,40 less the 5,40 of the report the other test makes: nothing reported here.
-    assert '<strong data-total="index766">58 ' in html and 'data-item="khieu-nai-hai-long"' in html
+    assert '<strong data-total="index766">58/100 điểm' in html and 'data-item="khieu-nai-hai-long"' in html
     city_page = client.get(f"/chi-so/lanh-dao/don-vi/{city.pk}/chi-so-766/", {"period": "2026-Q4"})
     assert f'data-unit="{ward.code}"' in city_page.content.decode()
     client.force_login(reporter)  # a unit administrator: no dashboard
