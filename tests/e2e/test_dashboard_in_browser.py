@@ -106,3 +106,26 @@ def test_the_leader_reads_the_service_index_and_its_wards(page, dossiers, city, 
     page.locator(f'tr[data-unit="{ward.code}"] a').click()
     page.wait_for_url(f"**/don-vi/{ward.pk}/chi-so-766/?period=2026-11")
     assert "Phường Tích Sơn" in page.locator("h1").inner_text()
+
+
+def test_the_leader_publishes_an_indicator_and_sets_its_target(page, city, ward, city_leader):
+    page.goto("/dang-nhap/?next=/chi-so/")
+    page.locator("input[name=username]").fill(city_leader.username)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(f"**/chi-so/lanh-dao/don-vi/{city.pk}/")
+    page.locator('a[data-link="manage"]').click()
+    page.wait_for_url("**/chi-so/quan-ly/")
+    row = page.locator('tr[data-indicator="ky-nang-so"]')
+    row.locator('button[value="publish"]').click()
+    page.wait_for_url("**/chi-so/quan-ly/ky-nang-so/")
+    assert page.locator('[data-published="yes"]').count() == 1
+    page.locator("select#scope").select_option(f"unit:{ward.pk}")
+    page.locator("input#year").fill("2027")
+    page.locator("input#value").fill("75")
+    page.locator('button[value="set_target"]').click()
+    page.wait_for_url("**/chi-so/quan-ly/ky-nang-so/")
+    target_row = page.locator("table.targets tbody tr").filter(has_text=ward.name)
+    assert "75" in target_row.inner_text() and "2027" in target_row.inner_text()
+    page.goto("/chi-so/cong-khai/")
+    assert page.locator('li.indicator-card[data-indicator="ky-nang-so"]').count() == 1

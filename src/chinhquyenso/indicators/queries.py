@@ -17,7 +17,7 @@ from decimal import Decimal
 from functools import lru_cache
 from urllib.parse import urlencode
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import get_script_prefix, reverse
 
 from chinhquyenso.org.models import AdministrativeUnit, UnitLevel
@@ -92,8 +92,14 @@ def dashboard_root(user) -> AdministrativeUnit | None:
 
 
 def public_root() -> AdministrativeUnit | None:
-    current = AdministrativeUnit.objects.current().filter(level=UnitLevel.DISTRICT).select_related("parent")
-    return current.filter(code=CITY_CODE).first() or current.order_by("code").first()
+    """The city the platform serves: the district-level unit with the city's code, the
+    one in force if there is one, else the latest (districts were abolished on
+    1 July 2025: the city's records stay attached to it and roll up from it), else any
+    district in force."""
+    districts = AdministrativeUnit.objects.filter(level=UnitLevel.DISTRICT).select_related("parent")
+    latest = F("valid_to").desc(nulls_first=True)
+    return (districts.filter(code=CITY_CODE).order_by(latest, "-valid_from").first()
+            or districts.current().order_by("code").first())
 
 
 # --- periods ----------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ entry."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chinhquyenso.core.services import record_audit
+from chinhquyenso.org.permissions import can
 
 from . import catalogue, reporting_rules, value_import
 from .computation import Period, parse_period, ratio
@@ -267,24 +269,129 @@ def import_values(*, file, actor, file_name: str = "") -> value_import.ValueImpo
     return result
 
 
-def set_target(*, indicator: Indicator, year: int, value, actor, unit=None, basis: str = "") -> Target:
-    """Set (or change) the target of an indicator for a year, for every unit or one unit."""
+def may_manage(user) -> bool:
+    """Publication, targets and legends are the city's choices: its leaders and its IT
+    officer (unit administrator) decide them, for the city the public dashboard shows."""
+    from .queries import public_root
+
+    root = public_root()
+    return root is not None and can(user, MANAGE_ACTION, root)
+
+
+def _require_manage(actor) -> None:
+    if not may_manage(actor):
+        raise PermissionDenied(_("Publishing indicators, their targets and legends is for the city's leaders "
+                                 "and IT officer."))
+
+
+MANAGE_ACTION = "indicators.manage"
+
+
+def set_target(*, indicator: Indicator, year: int, value, actor, unit=None, basis: str = "",
+               level: int | None = None, check_right: bool = False) -> Target:
+    """Set (or change) the target of an indicator for a year: for every unit, for every
+    unit of a level (`level`), or for one unit (`unit`). With `check_right`, the actor
+    must be one who manages the indicators (the pages ask it; the demo does not)."""
+    if check_right:
+        _require_manage(actor)
+    if unit is not None and level is not None:
+        raise ValidationError({"level": [_("A target is for one unit or for a level, not both.")]})
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        raise ValidationError({"year": [_("Enter a year.")]}) from None
+    if not 2000 <= year <= 2100:
+        raise ValidationError({"year": [_("Enter a year between 2000 and 2100.")]})
     value = _number(value, "value")
+    if indicator.factor == 100 and value > 100:
+        raise ValidationError({"value": [_("A percentage target cannot exceed 100.")]})
     with transaction.atomic():
-        target = Target.objects.select_for_update().filter(indicator=indicator, year=year, unit=unit).first()
-        before = None if target is None else {"value": str(target.value)}
+        target = (Target.objects.select_for_update()
+                  .filter(indicator=indicator, year=year, unit=unit, level=None if unit else level).first())
+        before = None if target is None else {"value": str(target.value), "basis": target.basis}
         if target is None:
-            target = Target(indicator=indicator, year=year, unit=unit)
-        target.value, target.basis = value, basis or target.basis
+            target = Target(indicator=indicator, year=year, unit=unit, level=None if unit else level)
+        target.value, target.basis = value, (basis or "").strip()[:200] or target.basis
         target.save()
         record_audit(actor=actor, action="indicator.set_target", obj=target, before=before,
                      after={"indicator": indicator.code, "year": year, "value": str(value),
-                            "unit": unit.code if unit else None})
+                            "unit": unit.code if unit else None, "level": level if unit is None else None,
+                            "basis": target.basis})
     return target
 
 
-def publish(indicator: Indicator, actor, *, published: bool = True) -> Indicator:
-    """Show (or hide, with published=False) the indicator in the public API."""
+def remove_target(*, target_id: int, actor) -> None:
+    """Remove a target (the next one in order applies again: ancestor, level, every unit)."""
+    _require_manage(actor)
+    with transaction.atomic():
+        target = Target.objects.select_for_update().select_related("indicator", "unit").filter(pk=target_id).first()
+        if target is None:
+            raise ValidationError(_("This target no longer exists."))
+        before = {"indicator": target.indicator.code, "year": target.year, "value": str(target.value),
+                  "unit": target.unit.code if target.unit else None, "level": target.level}
+        record_audit(actor=actor, action="indicator.remove_target", obj=target, before=before, after=None)
+        target.delete()
+
+
+COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+MAX_BANDS = 6
+
+
+def set_legend(*, indicator: Indicator, bands: list[dict], actor) -> list[Legend]:
+    """Replace the legend of an indicator by `bands` (each: start, end (empty: no upper
+    bound, only for the last), colour "#rrggbb", label), in ascending order, without
+    gaps or overlaps. An empty list removes the legend (values shown without colour)."""
+    _require_manage(actor)
+    errors: dict[str, list] = {}
+    clean = []
+    for n, band in enumerate(bands, start=1):
+        field = f"band{n}"
+        try:
+            start = _number(band.get("start"), field) if str(band.get("start", "")).strip() != "" else None
+            end = (_number(band.get("end"), field) if str(band.get("end") or "").strip() != "" else None)
+        except ValidationError as error:
+            errors.setdefault(field, []).extend(error.message_dict[field])
+            continue
+        colour, label = str(band.get("colour", "")).strip(), str(band.get("label", "")).strip()
+        if start is None:
+            errors.setdefault(field, []).append(_("Enter where the band starts."))
+        if not COLOUR_RE.match(colour):
+            errors.setdefault(field, []).append(_("Enter the colour as #rrggbb, e.g. #1b6e3a."))
+        if not label or len(label) > 60:
+            errors.setdefault(field, []).append(_("Enter a label of at most 60 characters."))
+        if start is not None and end is not None and end <= start:
+            errors.setdefault(field, []).append(_("A band must end above where it starts."))
+        clean.append((start, end, colour, label))
+    if len(bands) > MAX_BANDS:
+        errors.setdefault("bands", []).append(_("At most %(n)s bands.") % {"n": MAX_BANDS})
+    if not errors:
+        for n, (current, following) in enumerate(zip(clean, clean[1:]), start=1):  # noqa: B905 (pairs)
+            end = current[1]
+            if end is None:
+                errors.setdefault(f"band{n}", []).append(_("Only the last band may have no upper bound."))
+            elif following[0] != end:
+                errors.setdefault(f"band{n + 1}", []).append(
+                    _("Each band starts where the previous one ends (%(end)s).") % {"end": f"{end.normalize():f}"})
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        Indicator.objects.select_for_update().get(pk=indicator.pk)
+        before = [{"start": str(b.start), "end": None if b.end is None else str(b.end), "colour": b.colour,
+                   "label": b.label} for b in indicator.legends.all()]
+        indicator.legends.all().delete()
+        made = Legend.objects.bulk_create([Legend(indicator=indicator, start=start, end=end, colour=colour,
+                                                  label=label) for start, end, colour, label in clean])
+        record_audit(actor=actor, action="indicator.set_legend", obj=indicator, before={"bands": before},
+                     after={"bands": [{"start": str(b.start), "end": None if b.end is None else str(b.end),
+                                       "colour": b.colour, "label": b.label} for b in made]})
+    return made
+
+
+def publish(indicator: Indicator, actor, *, published: bool = True, check_right: bool = False) -> Indicator:
+    """Show (or hide, with published=False) the indicator in the public dashboard and
+    API. With `check_right`, the actor must be one who manages the indicators."""
+    if check_right:
+        _require_manage(actor)
     with transaction.atomic():
         indicator = Indicator.objects.select_for_update().get(pk=indicator.pk)
         before = {"is_published": indicator.is_published}

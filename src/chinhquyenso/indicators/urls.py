@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import reporting_views, views
+from . import manage_views, reporting_views, views
 
 app_name = "indicators"
 urlpatterns = [
@@ -10,6 +10,9 @@ urlpatterns = [
     path("lanh-dao/don-vi/<int:unit_id>/chi-so-766/", views.service_index, name="service_index"),
     path("lanh-dao/don-vi/<int:unit_id>/bao-cao.pdf", views.unit_report, name="unit_report"),
     path("lanh-dao/don-vi/<int:unit_id>/thu-tuc/<int:procedure_id>/", views.procedure, name="procedure"),
+    # What the city publishes, its targets and legends.
+    path("quan-ly/", manage_views.manage_list, name="manage_list"),
+    path("quan-ly/<slug:code>/", manage_views.manage_indicator, name="manage_indicator"),
     # Reported values: the form, the Excel import and the history of a value.
     path("bao-cao/", reporting_views.report_list, name="report_list"),
     path("bao-cao/nhap-excel/", reporting_views.report_import, name="report_import"),

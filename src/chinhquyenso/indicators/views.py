@@ -19,7 +19,7 @@ from chinhquyenso.core.text import normalize_vi
 from chinhquyenso.org.models import AdministrativeUnit
 from chinhquyenso.org.permissions import can
 
-from . import exports, queries
+from . import exports, queries, services
 from .computation import Period
 
 
@@ -103,7 +103,7 @@ def unit(request, unit_id: int):
     return render(request, "indicators/unit.html", {
         "dashboard": dashboard, "unit": unit, "period": period, **_period_choices(period),
         "breadcrumbs": _breadcrumbs(unit, queries.dashboard_root(request.user), period, request.user),
-        "query": f"period={period.label}",
+        "query": f"period={period.label}", "may_manage": services.may_manage(request.user),
     })
 
 

@@ -63,6 +63,9 @@ ACTION_ROLES: dict[str, frozenset[str]] = {
     # of a unit are reported by the officials of its People's Committee who compile them
     # (specialists), its leaders and its IT officer (unit administrator).
     "indicators.report": frozenset({Role.SPECIALIST, Role.LEADER, Role.UNIT_ADMIN}),
+    # What the public sees, the targets and the legends are the city's choices: its
+    # leaders decide, its IT officer (unit administrator) enters them.
+    "indicators.manage": frozenset({Role.LEADER, Role.UNIT_ADMIN}),
 }
 
 
