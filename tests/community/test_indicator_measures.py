@@ -55,3 +55,25 @@ def test_coverage_counts_residential_groups_with_an_active_team(fixture, ward, o
 def test_measures_other_than_dossier_counts_need_whole_months(fixture, ward):  # noqa: F811
     with pytest.raises(ValueError):
         value("thanh-vien-hoat-dong", ward, date(2026, 1, 5), date(2026, 1, 31))
+
+
+def test_wards_with_a_support_model_teams_and_members(fixture, ward, other_ward, city):  # noqa: F811
+    # Both wards have a team in one of their groups (the seed's "9/9 wards").
+    result = value("phuong-xa-co-mo-hinh-ho-tro", city)
+    assert (result.numerator, result.denominator, result.value) == (2, 2, Decimal("100.00"))
+    assert value("phuong-xa-co-mo-hinh-ho-tro", ward).value == Decimal("100.00")
+    # Teams: T1 and T2 in Tích Sơn, T4 in Liên Bảo. Members of active teams still in
+    # them: A, B, C, E, F (D left); H.
+    assert value("so-to-cong-nghe-so", ward).numerator == 2
+    assert value("so-to-cong-nghe-so", city).numerator == 3
+    assert value("so-thanh-vien-to-cong-nghe-so", ward).numerator == 5
+    assert value("so-thanh-vien-to-cong-nghe-so", city).numerator == 6
+
+
+def test_a_ward_without_any_team_has_no_support_model(fixture, ward, other_ward, city, ward_admin):  # noqa: F811
+    from chinhquyenso.community.models import Team
+
+    Team.objects.filter(group__parent=other_ward).update(is_active=False)
+    result = value("phuong-xa-co-mo-hinh-ho-tro", city)
+    assert (result.numerator, result.denominator) == (1, 2)
+    assert value("phuong-xa-co-mo-hinh-ho-tro", other_ward).value == Decimal("0.00")

@@ -141,6 +141,16 @@ INDICATORS: list[dict] = [
          "Số hồ sơ công việc được tạo lập, xử lý trên môi trường mạng / tổng số hồ sơ công việc trong kỳ × "
          "100. Số liệu do đơn vị báo cáo theo kỳ.", DOCUMENTS, source=REPORTED),
     # --- Community digital technology teams (DOMAIN.md §6) ---
+    _pct("phuong-xa-co-mo-hinh-ho-tro", "Tỷ lệ phường, xã có mô hình hỗ trợ người dân sử dụng dịch vụ công "
+         "trực tuyến",
+         "Số phường, xã có ít nhất một tổ công nghệ số cộng đồng đang hoạt động hỗ trợ người dân / tổng số "
+         "phường, xã × 100 (số liệu hiện tại, không theo kỳ).", COMMUNITY),
+    _count("so-to-cong-nghe-so", "Số tổ công nghệ số cộng đồng đang hoạt động",
+           "Số tổ công nghệ số cộng đồng đang hoạt động ở các thôn, tổ dân phố (số liệu hiện tại).",
+           COMMUNITY, "tổ"),
+    _count("so-thanh-vien-to-cong-nghe-so", "Số thành viên tổ công nghệ số cộng đồng",
+           "Số thành viên đang tham gia các tổ công nghệ số cộng đồng đang hoạt động (số liệu hiện tại).",
+           COMMUNITY, "người"),
     _pct("to-cong-nghe-so-bao-phu", "Tỷ lệ thôn, tổ dân phố có tổ công nghệ số cộng đồng",
          "Số thôn, tổ dân phố có tổ công nghệ số cộng đồng đang hoạt động / tổng số thôn, tổ dân phố hiện "
          "có × 100 (số liệu hiện tại, không theo kỳ).", COMMUNITY),
@@ -233,6 +243,7 @@ LEGENDS: dict[str, list[tuple[Decimal, Decimal | None, str, str]]] = {
     "van-ban-den-dung-han": _bands(80, 95),
     "ho-so-cong-viec-truc-tuyen": _bands(40, 60),
     "to-cong-nghe-so-bao-phu": _bands(80, 100),
+    "phuong-xa-co-mo-hinh-ho-tro": _bands(80, 100),
     "thanh-vien-hoat-dong": _bands(50, 80),
     "ho-so-dang-nhap-vneid": _bands(80, 100),
     "dien-thoai-thong-minh": _bands(60, 80),

@@ -123,18 +123,26 @@ def activity_source(ids, first_month, last_month) -> dict:
 
 
 def team_source(ids, first_month, last_month) -> dict:
-    """unit → residential groups in force, with an active team, active members of
-    active teams (today's facts: no month)."""
+    """unit → residential groups, with an active team, active teams, active members of
+    active teams; for a ward: whether it has a team in any of its groups (the seed's
+    "9/9 wards run a support model"). Today's facts: no month. A group or ward counts
+    while in force, or when it ended without a successor (the demo's city keeps its
+    pre-2025 groups, which no reorganisation replaced)."""
     from chinhquyenso.community.models import Member, Team
     from chinhquyenso.org.models import AdministrativeUnit, UnitLevel
 
     ids = list(ids)
     found: dict = defaultdict(Counter)
-    for pk in AdministrativeUnit.objects.current().filter(pk__in=ids, level=UnitLevel.GROUP).values_list(
-            "pk", flat=True):
-        found[pk]["groups"] += 1
-    for pk in Team.objects.filter(group_id__in=ids, is_active=True).values_list("group_id", flat=True):
-        found[pk]["covered"] += 1
+    standing = (AdministrativeUnit.objects.filter(pk__in=ids)
+                .filter(Q(valid_to__isnull=True) | Q(succession_out__isnull=True)))
+    for pk, level in standing.filter(level__in=[UnitLevel.GROUP, UnitLevel.WARD]).values_list("pk", "level"):
+        found[pk]["groups" if level == UnitLevel.GROUP else "wards"] = 1
+    for group_id, ward_id in Team.objects.filter(group_id__in=ids, is_active=True).values_list(
+            "group_id", "group__parent_id"):
+        found[group_id]["covered"] = 1
+        found[group_id]["teams"] += 1
+        if found[ward_id]["wards"]:
+            found[ward_id]["wards_with_team"] = 1
     for row in (Member.objects.filter(team__group_id__in=ids, team__is_active=True, is_active=True)
                 .values("team__group_id").annotate(n=Count("pk")).order_by()):
         found[row["team__group_id"]]["members"] += row["n"]
@@ -284,6 +292,9 @@ MEASURES: dict[str, Measure] = {
     "hoat-dong-cong-dong": _ratio_of("activities", "people", None),
     "tai-khoan-duoc-ho-tro": _ratio_of("activities", "accounts", None),
     "to-cong-nghe-so-bao-phu": _ratio_of("teams", "covered", "groups", monthly=False),
+    "phuong-xa-co-mo-hinh-ho-tro": _ratio_of("teams", "wards_with_team", "wards", monthly=False),
+    "so-to-cong-nghe-so": _ratio_of("teams", "teams", None, monthly=False),
+    "so-thanh-vien-to-cong-nghe-so": _ratio_of("teams", "members", None, monthly=False),
     "thanh-vien-hoat-dong": Measure(("activities", "teams"), _active_members),
     "can-bo-dinh-danh-so": _ratio_of("officials", "certified", "officials", monthly=False),
 }
