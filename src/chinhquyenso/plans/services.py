@@ -36,6 +36,9 @@ from chinhquyenso.org.permissions import can, require
 from .models import Goal, GoalIndicator, Plan, ProgressNote, Task, TaskStatus
 
 CODE_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# A plan's code is the last part of its address (/ke-hoach/<code>/): the codes of the
+# pages beside the plans are not plans' codes.
+RESERVED_CODES = frozenset({"moi"})
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 NOTE_MAX = 4000
 
@@ -201,13 +204,21 @@ def create_plan(*, actor, code: str, name: str, issuing_agency: Agency, start_ye
                 outlook_year=None, decision_number: str = "", decision_date: date | None = None,
                 description: str = "", is_demo: bool = False) -> Plan:
     code = str(code or "").strip().lower()
+    errors: dict[str, list[str]] = {}
     if not CODE_PATTERN.match(code) or len(code) > 64:
-        raise ValidationError({"code": [_("Use lower-case letters without accents, digits and hyphens, "
-                                          "e.g. ke-hoach-cds-2025.")]})
-    fields = _plan_fields({"name": name, "issuing_agency": issuing_agency, "start_year": start_year,
-                           "end_year": end_year, "outlook_year": outlook_year,
-                           "decision_number": decision_number, "decision_date": decision_date,
-                           "description": description, "is_demo": is_demo})
+        errors["code"] = [_("Use lower-case letters without accents, digits and hyphens, "
+                            "e.g. ke-hoach-cds-2025.")]
+    elif code in RESERVED_CODES:
+        errors["code"] = [_("This code is part of the platform's addresses: choose another.")]
+    try:
+        fields = _plan_fields({"name": name, "issuing_agency": issuing_agency, "start_year": start_year,
+                               "end_year": end_year, "outlook_year": outlook_year,
+                               "decision_number": decision_number, "decision_date": decision_date,
+                               "description": description, "is_demo": is_demo})
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if errors:  # every field's error at once, the code's with them
+        raise ValidationError(errors)
     plan = Plan(code=code, **fields)
     _require_manage(actor, plan)
     _check_period(plan)
@@ -296,7 +307,8 @@ def create_goal(*, plan_id: int, actor, text: str, target_text: str = "", order=
 
 def update_goal(*, goal_id: int, actor, text=None, target_text=None, order=None,
                 indicators: Iterable | None = None) -> Goal:
-    """Change what is given (None leaves a field as it is; `indicators` replaces the list)."""
+    """Change what is given (None, or an empty `order`, leaves a field as it is; `indicators`
+    replaces the list)."""
     measures = _measures(indicators, "indicators") if indicators is not None else None
     with transaction.atomic():
         _lock_plan(Goal.objects.values_list("plan_id", flat=True).get(pk=goal_id))
@@ -308,7 +320,7 @@ def update_goal(*, goal_id: int, actor, text=None, target_text=None, order=None,
             goal.text = _text(text, "text", required=True, max_length=2000, empty_message=_("Write the goal."))
         if target_text is not None:
             goal.target_text = _text(target_text, "target_text", required=False, max_length=500)
-        if order is not None:
+        if order not in (None, ""):  # empty keeps the number, as for tasks
             goal.order = _order(order, "order")
             if goal.plan.goals.filter(order=goal.order).exclude(pk=goal.pk).exists():
                 raise ValidationError({"order": [_("The plan already has a goal with this number.")]})

@@ -2,6 +2,12 @@
 (filters, Excel export), and a task with its history and the lead unit's forms (status,
 progress note), sent with HTMX and working as plain forms too.
 
+Those who manage a plan also set it up here: a new plan and its edit page, and on the
+plan's page a goal or a task added or edited in place. Each goal or task form has its
+own address (…/muc-tieu/moi/, …/nhiem-vu/<id>/sua/): without JavaScript it is the plan
+page with that form open, posted plainly and redirected back; with HTMX the same page
+swaps its body (#plan-body) in place, the address following along.
+
 Pages are thin: reads come from queries.py, changes go through services.py, which have
 the last word (a missing right answers 403, bad input 400 with the field's message).
 """
@@ -9,24 +15,38 @@ the last word (a missing right answers 403, bad input 400 with the field's messa
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
+from urllib.parse import urlencode
 
+from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from chinhquyenso.org.permissions import can
+
 from . import exports, queries, services
-from .models import Plan, Task, TaskStatus
+from .forms import GoalForm, PlanForm, TaskForm, issuing_agencies, put_errors
+from .models import Goal, Plan, Task, TaskStatus
+
+
+def _htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
 
 
 def _viewer(request):
     """None when the user may read plans; otherwise the login redirect (or a 403)."""
     if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
+        login = redirect_to_login(request.get_full_path())
+        if _htmx(request):  # a whole page, not a login form inside the plan's
+            return HttpResponse(status=204, headers={"HX-Redirect": login["Location"]})
+        return login
     if not queries.may_view(request.user):
         raise PermissionDenied(_("Plans are for the officials of the city and its wards."))
     return None
@@ -36,7 +56,8 @@ def plan_list(request):
     if (login := _viewer(request)) is not None:
         return login
     today = timezone.localdate()
-    return render(request, "plans/list.html", {"plans": queries.plans_with_counts(today), "today": today})
+    return render(request, "plans/list.html", {"plans": queries.plans_with_counts(today), "today": today,
+                                               "may_create": can(request.user, "plans.manage")})
 
 
 def _plan_context(request, plan: Plan, today):
@@ -45,21 +66,66 @@ def _plan_context(request, plan: Plan, today):
     return filters, rows
 
 
+@dataclass
+class Editor:
+    """The goal or task form open on the plan's page."""
+
+    kind: str  # "goal" or "task"
+    form: django_forms.Form
+    action: str  # where it posts, with the task table's filters
+    title: str
+    target: Goal | Task | None = None  # None: a new one
+
+    @property
+    def anchor(self) -> str:
+        return f"{self.kind}-form"
+
+
+def _with_query(url: str, request) -> str:
+    """`url` with the task table's filters of this request, so that they survive an edit."""
+    filters = queries.TaskFilters.from_query(request.GET)
+    query = urlencode(filters.as_query())
+    return f"{url}?{query}" if query else url
+
+
+def _plan_page(request, plan: Plan, *, editor: Editor | None = None, notice: str = "", status: int = 200,
+               push_url: str = "", show: str = ""):
+    """The plan's page, with a goal or task form open (`editor`) or not. An HTMX request
+    gets the page's body alone, scrolled to `show` (an element id) and its address set
+    to `push_url`."""
+    today = timezone.localdate()
+    filters, rows = _plan_context(request, plan, today)
+    query = filters.as_query()
+    context = {
+        "plan": plan, "goals": plan.goals.prefetch_related("measures__indicator").order_by("order"),
+        "rows": rows, "filters": filters, "query": query, "query_string": urlencode(query),
+        "counts": queries.status_counts(plan, today), "lead_units": queries.lead_units_of(plan),
+        "statuses": TaskStatus.choices, "today": today, "may_manage": services.may_manage(request.user, plan),
+        "editor": editor, "form": editor.form if editor else None, "notice": notice,
+        "plan_url": _with_query(reverse("plans:plan", args=[plan.code]), request),
+    }
+    if not _htmx(request):
+        return render(request, "plans/plan.html", context, status=status)
+    # The filter form asks for the task table alone (its target), not the whole body.
+    table_only = request.headers.get("HX-Target") == "tasks" and editor is None and not notice
+    response = render(request, "plans/_tasks.html" if table_only else "plans/_plan_body.html", context,
+                      status=status)
+    if push_url:
+        response["HX-Push-Url"] = push_url
+    show = show or (editor.anchor if editor else "")
+    if show and not table_only:
+        response["HX-Reswap"] = f"outerHTML show:#{show}:top"
+    return response
+
+
+def _plan(code: str) -> Plan:
+    return get_object_or_404(Plan.objects.select_related("issuing_agency__unit"), code=code)
+
+
 def plan_detail(request, code: str):
     if (login := _viewer(request)) is not None:
         return login
-    plan = get_object_or_404(Plan.objects.select_related("issuing_agency"), code=code)
-    today = timezone.localdate()
-    filters, rows = _plan_context(request, plan, today)
-    goals = plan.goals.prefetch_related("measures__indicator").order_by("order")
-    # The filter form asks for the task table alone (its target), not the whole page.
-    table_only = request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "tasks"
-    template = "plans/_tasks.html" if table_only else "plans/plan.html"
-    return render(request, template, {
-        "plan": plan, "goals": goals, "rows": rows, "filters": filters, "query": filters.as_query(),
-        "counts": queries.status_counts(plan, today), "lead_units": queries.lead_units_of(plan),
-        "statuses": TaskStatus.choices, "today": today,
-    })
+    return _plan_page(request, _plan(code))
 
 
 def plan_xlsx(request, code: str):
@@ -98,6 +164,7 @@ def _report_context(request, task: Task, *, form: str = "", errors: dict | None 
         "plan__issuing_agency__unit", "lead_unit__unit", "goal").get()
     may_report = services.may_report(request.user, task)
     return {
+        "may_manage": services.may_manage(request.user, task.plan),
         "task": task, "plan": task.plan, "today": today, "days_late": task.days_late(today),
         "percent": task.percent, "notes": queries.task_history(task),
         "may_report": may_report, "status_choices": _status_choices(request.user, task) if may_report else [],
@@ -165,3 +232,155 @@ def task_note(request, code: str, task_id: int):
     return _respond(request, task, "note", lambda: services.add_progress_note(
         task_id=task.pk, actor=request.user, text=post.get("text", ""),
         percent_complete=post.get("percent_complete", ""), day=post.get("day") or None), typed)
+
+
+# --- setting up a plan: the plan, its goals, its tasks (for those who manage it) ---------------
+
+def _posted(request):
+    """The data of a form post (even an empty one), None for a page asked for."""
+    return request.POST if request.method == "POST" else None
+
+
+def _managed_plan(request, code: str) -> Plan:
+    plan = _plan(code)
+    if not services.may_manage(request.user, plan):
+        raise PermissionDenied(_("Only the leaders who manage this plan change it."))
+    return plan
+
+
+def _refused(form: django_forms.Form, error: Exception) -> int:
+    """A service's refusal onto the form; the response's status."""
+    if isinstance(error, PermissionDenied):
+        form.add_error(None, str(error) or _("You do not have permission to do this."))
+        return 403
+    put_errors(form, error)
+    return 400
+
+
+def _plan_form_page(request, form: PlanForm, plan: Plan | None, status: int = 200):
+    return render(request, "plans/plan_form.html", {"form": form, "plan": plan}, status=status)
+
+
+def plan_new(request):
+    if (login := _viewer(request)) is not None:
+        return login
+    agencies = issuing_agencies(request.user)
+    if not agencies.exists():
+        raise PermissionDenied(_("Plans are set up by the leaders of the People's Committees."))
+    own = getattr(getattr(request.user, "official", None), "agency", None)
+    home = next((a for a in (own, getattr(own, "parent", None)) if a is not None and agencies.filter(pk=a.pk).exists()),
+                None)
+    form = PlanForm(_posted(request), agencies=agencies,
+                    initial={"issuing_agency": (home or agencies.first()).pk})
+    if request.method != "POST":
+        return _plan_form_page(request, form, None)
+    if not form.is_valid():
+        return _plan_form_page(request, form, None, status=400)
+    try:
+        plan = services.create_plan(actor=request.user, **form.create_arguments())
+    except (PermissionDenied, ValidationError) as error:
+        return _plan_form_page(request, form, None, status=_refused(form, error))
+    messages.success(request, _("The plan has been created. Add its goals and tasks."))
+    return redirect("plans:plan", code=plan.code)
+
+
+def plan_edit(request, code: str):
+    if (login := _viewer(request)) is not None:
+        return login
+    plan = _managed_plan(request, code)
+    form = PlanForm(_posted(request), agencies=issuing_agencies(request.user, plan.issuing_agency), plan=plan)
+    if request.method != "POST":
+        return _plan_form_page(request, form, plan)
+    if not form.is_valid():
+        return _plan_form_page(request, form, plan, status=400)
+    if form.check_stale():
+        return _plan_form_page(request, form, plan, status=409)
+    changes = form.changes()
+    if changes:
+        try:
+            services.update_plan(plan_id=plan.pk, actor=request.user, **changes)
+        except (PermissionDenied, ValidationError) as error:
+            return _plan_form_page(request, form, plan, status=_refused(form, error))
+    messages.success(request, _("The plan has been saved.") if changes else _("Nothing was changed."))
+    return redirect("plans:plan", code=plan.code)
+
+
+def _save(request, plan: Plan, editor: Editor, run, *, done: str):
+    """Show the editor (GET), or post it: `run()` calls the service and returns what it
+    saved, or None when there was nothing to change. Success goes back to the plan's
+    page at what was saved; a refusal shows the form again with why."""
+    if request.method != "POST":
+        return _plan_page(request, plan, editor=editor)
+    form = editor.form
+    if not form.is_valid():
+        return _plan_page(request, plan, editor=editor, status=400)
+    if form.check_stale():  # someone else changed what this user changed
+        return _plan_page(request, plan, editor=editor, status=409)
+    try:
+        saved = run()
+    except (PermissionDenied, ValidationError) as error:
+        return _plan_page(request, plan, editor=editor, status=_refused(form, error))
+    notice = done if saved is not None else _("Nothing was changed.")
+    saved = saved if saved is not None else editor.target
+    anchor = f"{editor.kind}-{saved.order}"
+    plan_url = _with_query(reverse("plans:plan", args=[plan.code]), request)
+    if _htmx(request):
+        return _plan_page(request, plan, notice=notice, push_url=plan_url, show=anchor)
+    messages.success(request, notice)
+    return redirect(f"{plan_url}#{anchor}")
+
+
+def _editor_url(request, name: str, *args) -> str:
+    return _with_query(reverse(f"plans:{name}", args=args), request)
+
+
+def goal_new(request, code: str):
+    if (login := _viewer(request)) is not None:
+        return login
+    plan = _managed_plan(request, code)
+    form = GoalForm(_posted(request))
+    editor = Editor("goal", form, _editor_url(request, "goal_new", plan.code), _("New goal"))
+    return _save(request, plan, editor, lambda: services.create_goal(
+        plan_id=plan.pk, actor=request.user, **form.create_arguments()), done=_("The goal has been added."))
+
+
+def goal_edit(request, code: str, goal_id: int):
+    if (login := _viewer(request)) is not None:
+        return login
+    plan = _managed_plan(request, code)
+    goal = get_object_or_404(plan.goals.prefetch_related("measures__indicator"), pk=goal_id)
+    form = GoalForm(_posted(request), goal=goal)
+    editor = Editor("goal", form, _editor_url(request, "goal_edit", plan.code, goal.pk),
+                    _("Edit goal %(n)s") % {"n": goal.order}, goal)
+
+    def run():
+        changes = form.changes()
+        return services.update_goal(goal_id=goal.pk, actor=request.user, **changes) if changes else None
+
+    return _save(request, plan, editor, run, done=_("The goal has been saved."))
+
+
+def task_new(request, code: str):
+    if (login := _viewer(request)) is not None:
+        return login
+    plan = _managed_plan(request, code)
+    form = TaskForm(_posted(request), plan=plan)
+    editor = Editor("task", form, _editor_url(request, "task_new", plan.code), _("New task"))
+    return _save(request, plan, editor, lambda: services.create_task(
+        plan_id=plan.pk, actor=request.user, **form.create_arguments()), done=_("The task has been added."))
+
+
+def task_edit(request, code: str, task_id: int):
+    if (login := _viewer(request)) is not None:
+        return login
+    plan = _managed_plan(request, code)
+    task = get_object_or_404(plan.tasks.prefetch_related("co_units", "indicators"), pk=task_id)
+    form = TaskForm(_posted(request), plan=plan, task=task)
+    editor = Editor("task", form, _editor_url(request, "task_edit", plan.code, task.pk),
+                    _("Edit task %(n)s") % {"n": task.order}, task)
+
+    def run():
+        changes = form.changes()
+        return services.update_task(task_id=task.pk, actor=request.user, **changes) if changes else None
+
+    return _save(request, plan, editor, run, done=_("The task has been saved."))
