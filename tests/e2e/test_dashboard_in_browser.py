@@ -129,3 +129,40 @@ def test_the_leader_publishes_an_indicator_and_sets_its_target(page, city, ward,
     assert "75" in target_row.inner_text() and "2027" in target_row.inner_text()
     page.goto("/chi-so/cong-khai/")
     assert page.locator('li.indicator-card[data-indicator="ky-nang-so"]').count() == 1
+
+
+def test_the_leader_follows_a_document_number_to_the_register_and_clears_the_filter(page, ward, ward_pc, leader):
+    """A number of the documents' indicators opens the register filtered to the documents
+    it counts (indicators/links.py); the filter is shown and cleared on the page."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from chinhquyenso.documents.models import DocumentType, OutgoingDocument, OutgoingState
+
+    issued = datetime(2026, 11, 10, 9, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    for when, signed in ((issued, True), (issued + timedelta(days=3), True), (issued, False),
+                         (issued - timedelta(days=30), True)):
+        OutgoingDocument.objects.create(agency=ward_pc, document_type=DocumentType.objects.get(code="QĐ"),
+                                        subject="Về việc chuyển đổi số", created_by=leader,
+                                        state=OutgoingState.ISSUED, issued_at=when,
+                                        signed_at=when if signed else None)
+    page.goto(f"/dang-nhap/?next=/chi-so/lanh-dao/don-vi/{ward.pk}/%3Fperiod%3D2026-11")
+    page.locator("input[name=username]").fill(leader.username)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(f"**/chi-so/lanh-dao/don-vi/{ward.pk}/?period=2026-11")
+    row = page.locator('table.indicators tr[data-indicator="van-ban-di-ky-so"]')
+    assert row.locator('a[data-link="numerator"]').inner_text() == "2"
+    assert row.locator('a[data-link="denominator"]').inner_text() == "3"
+
+    row.locator('a[data-link="numerator"]').click()
+    page.wait_for_url("**/van-ban/so-van-ban-di/?**set=issued_signed**")
+    assert page.locator("table.register tbody tr").count() == 2
+    shown = page.locator("[data-shown-filter]")
+    assert "01/11/2026–30/11/2026" in shown.inner_text() and "Phường Tích Sơn" in shown.inner_text()
+    assert page.locator("input#from").input_value() == "2026-11-01"
+
+    shown.locator("a[data-clear-filter]").click()
+    page.wait_for_url("**/van-ban/so-van-ban-di/")
+    assert page.locator("[data-shown-filter]").count() == 0
+    assert page.locator("table.register tbody tr").count() == 4

@@ -12,6 +12,12 @@ aggregate queries, whatever the number of teams.
     team_ranking(scope_unit, start, end, limit=None) -> list[dict]
     member_breakdown(team, start, end) -> list[dict]
     month_period(day=None) -> (first day, last day) of the month
+    confirmed_activities(unit_ids, start, end, activity_set="") -> QuerySet
+    members_with_activity(unit_ids, start, end) -> QuerySet
+
+The last two are the records behind the indicators' numbers (indicators/measures.py):
+the unit of an activity is its team's residential group, `unit_ids` the ids of a unit,
+the units below it and those merged into it (indicators.computation.unit_ids).
 
 A period is `start` and `end`, both dates, both included.
 
@@ -247,3 +253,34 @@ def coverage_by_ward(on: date | None = None,
     for row in result:
         row["coverage"] = row["with_team"] / row["groups"]
     return result
+
+
+# --- the records behind the indicators' numbers ----------------------------------------------
+
+#: The sets of confirmed activities an indicator sums the people reached of: all of
+#: them ("hoat-dong-cong-dong"), those that helped open an account ("tai-khoan-duoc-ho-tro").
+ACTIVITY_SETS: dict[str, Q] = {
+    "": Q(),
+    "accounts": Q(category__in=ACCOUNT_CATEGORIES),
+}
+
+
+def confirmed_activities(unit_ids, start: date, end: date, activity_set: str = "") -> QuerySet[Activity]:
+    """The confirmed activities of the teams of the residential groups `unit_ids`, dated
+    from start to end (both included), of one of ACTIVITY_SETS; newest first."""
+    return (Activity.objects.filter(ACTIVITY_SETS[activity_set], status=CONFIRMED,
+                                    team__group_id__in=list(unit_ids), day__gte=start, day__lte=end)
+            .select_related("team__group__parent", "member").order_by("-day", "-pk"))
+
+
+def members_with_activity(unit_ids, start: date, end: date) -> QuerySet[Member]:
+    """The current members (active) with at least one confirmed activity in the groups
+    `unit_ids` from start to end, each with `done` (their confirmed activities there) and
+    `reached` (households or people reached); by team, then name."""
+    unit_ids = list(unit_ids)
+    period = Q(activities__status=CONFIRMED, activities__team__group_id__in=unit_ids,
+               activities__day__gte=start, activities__day__lte=end)
+    active = confirmed_activities(unit_ids, start, end).order_by().values("member_id")
+    return (Member.objects.filter(is_active=True, pk__in=active)
+            .annotate(done=Count("activities", filter=period), reached=Sum("activities__people_reached", filter=period))
+            .select_related("team__group__parent").order_by("team__group__code", "full_name", "pk"))

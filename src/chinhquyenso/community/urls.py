@@ -9,6 +9,7 @@ urlpatterns = [
     path("doi/<int:team_id>/", views.team, name="team"),
     path("phuong/<str:code>/", views.ward, name="ward"),
     path("thanh-pho/", views.city, name="city"),
+    path("hoat-dong/", views.activities, name="activities"),
     path("duyet/", views.review, name="review"),
     path("duyet/<int:activity_id>/<str:decision>/", views.review_act, name="review_act"),
     path("nhap-danh-sach/", views.import_roster, name="import"),

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -418,6 +418,56 @@ def city(request):
     if len(choices) > 1:
         context["query"] += f"&unit={unit.code}"
     return render(request, "community/city.html", context)
+
+
+# --- the activities behind a number -----------------------------------------------------------
+
+#: What the list of activities shows (?set=): the confirmed activities, those that helped
+#: open an account, or the members who did them (the indicators' numbers link here).
+ACTIVITY_LIST_SETS = (
+    ("", gettext_lazy("All confirmed activities")),
+    ("accounts", gettext_lazy("Accounts helped open (VNeID, payment, e-commerce)")),
+    ("members", gettext_lazy("Members with a confirmed activity")),
+)
+
+
+def activities(request):
+    """The confirmed activities of the teams of a unit (?unit=<id>: the unit, the units
+    below it and those merged into it) in a period (?from=&to=), with the households or
+    people they reached: the records behind the community indicators. ?set=accounts
+    keeps those that helped open an account; ?set=members lists the members who did
+    them. ?export=xlsx: the activities as an Excel file."""
+    from chinhquyenso.indicators.computation import unit_ids
+
+    if (login := _login_required(request)) is not None:
+        return login
+    wanted = request.GET.get("unit", "")
+    if wanted.isdigit() and len(wanted) < 12:
+        unit = get_object_or_404(AdministrativeUnit.objects.select_related("parent__parent"), pk=wanted)
+    else:
+        unit = next(iter(_overseen_units(request.user)), None)
+    if unit is None or not can(request.user, "community.view", unit):
+        raise PermissionDenied(_("These activities are outside your scope."))
+    start, end = _period(request)
+    chosen = request.GET.get("set", "")
+    chosen = chosen if chosen in dict(ACTIVITY_LIST_SETS) else ""
+    ids = unit_ids(unit)
+    query = f"unit={unit.pk}&from={start:%Y-%m-%d}&to={end:%Y-%m-%d}" + (f"&set={chosen}" if chosen else "")
+    context = {"unit": unit, "start": start, "end": end, "set": chosen, "sets": ACTIVITY_LIST_SETS,
+               "set_label": dict(ACTIVITY_LIST_SETS)[chosen], "query": query}
+    if chosen == "members":
+        members = list(queries.members_with_activity(ids, start, end))
+        context.update(members=members, total_activities=sum(m.done for m in members),
+                       total_reached=sum(m.reached or 0 for m in members))
+        return render(request, "community/activities.html", context)
+    found = queries.confirmed_activities(ids, start, end, chosen)
+    if request.GET.get("export") == "xlsx":
+        return _xlsx(rosters.export_activities(found),
+                     f"hoat-dong-{slugify(unit.name)}-{start:%Y%m%d}-{end:%Y%m%d}.xlsx")
+    totals = found.aggregate(n=Count("pk"), reached=Sum("people_reached"))
+    context.update(page=Paginator(found, 50).get_page(request.GET.get("page")),
+                   total_activities=totals["n"], total_reached=totals["reached"] or 0)
+    return render(request, "community/activities.html", context)
 
 
 # --- review --------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Reads of official documents that the pages and the exports share: whose documents an
 official sees, who reads a confidential document, the outgoing and incoming registers
-with their filters, the work queues by role, the actions an official may take on a
+with their filters (among them the sets of documents the indicators count, which the
+dashboard's numbers open), the work queues by role, the actions an official may take on a
 document now, signing certificates and the exchange outbox.
 
 Nothing here writes; the services decide in the end (the actions offered here only
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import BooleanField, Case, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -236,27 +238,190 @@ def with_readable(documents: QuerySet, user) -> QuerySet:
 # --- registers ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
+class DocumentSet:
+    """A set of documents an indicator counts (indicators/measures.py reads the same
+    conditions): those whose `moment` falls in a period and that meet `condition`.
+    A condition may read the annotations of `annotations()`, which the caller adds."""
+
+    moment: str
+    condition: Q
+    # What the register says of the documents shown ("Showing: …"): %(dates)s is the
+    # period, or nothing.
+    description: Promise
+    needs_completed_day: bool = False
+
+    def annotations(self) -> dict:
+        return {"completed_day": completed_day()} if self.needs_completed_day else {}
+
+
+def completed_day() -> TruncDate:
+    """The local day (settings.TIME_ZONE) an incoming document was completed: it is on
+    time when that day is not after its deadline (a date)."""
+    return TruncDate("completed_at", tzinfo=timezone.get_default_timezone())
+
+
+#: Outgoing documents by the moment they were issued (recalled ones included: they were issued).
+OUTGOING_SETS: dict[str, DocumentSet] = {
+    "issued": DocumentSet("issued_at", Q(), _("documents issued %(dates)s")),
+    "issued_signed": DocumentSet("issued_at", Q(signed_at__isnull=False),
+                                 _("documents issued %(dates)s with an electronic signature")),
+}
+#: Incoming documents by the moment they were registered, or completed; a completed
+#: document counts for timeliness only when it had a deadline.
+INCOMING_SETS: dict[str, DocumentSet] = {
+    "registered": DocumentSet("registered_at", Q(), _("documents registered %(dates)s")),
+    "handled": DocumentSet("registered_at", Q(assigned_at__isnull=False),
+                           _("documents registered %(dates)s and assigned in the system")),
+    "completed": DocumentSet("completed_at", Q(deadline__isnull=False),
+                             _("documents with a deadline completed %(dates)s")),
+    "completed_on_time": DocumentSet("completed_at", Q(deadline__isnull=False, completed_day__lte=F("deadline")),
+                                     _("documents completed %(dates)s by their deadline"),
+                                     needs_completed_day=True),
+}
+#: Without a set, the dates of a register's filter are those of issue, or of registration.
+DEFAULT_SET = {"outgoing": "issued", "incoming": "registered"}
+
+
+def parse_day(text: str) -> date | None:
+    """yyyy-mm-dd (links, the browser's date field) or dd/mm/yyyy (typed); None otherwise."""
+    from datetime import datetime
+
+    text = (text or "").strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            day = datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+        return day if 1900 < day.year < 3000 else None
+    return None
+
+
+@dataclass(frozen=True)
 class RegisterFilters:
     year: int | None = None
     type_id: int | None = None
     state: str = ""
     urgency: str = ""
     text: str = ""
+    # The documents behind a number of the indicators' dashboard, or a period a person
+    # chose: local days (both included), an administrative unit (its id: the agencies
+    # of the unit, of the units below it and merged into it) and a set (DocumentSet).
+    start: date | None = None
+    end: date | None = None
+    unit_id: int | None = None
+    set_name: str = ""
 
     @classmethod
-    def from_query(cls, params, states, urgencies) -> RegisterFilters:
+    def from_query(cls, params, states, urgencies, sets=()) -> RegisterFilters:
         """From the query string; anything unknown is ignored rather than refused."""
         year, type_id = params.get("year", ""), params.get("type", "")
         state, urgency = params.get("state", ""), params.get("urgency", "")
+        start, end = parse_day(params.get("from", "")), parse_day(params.get("to", ""))
+        if start and end and end < start:
+            start, end = end, start
+        unit_id, set_name = params.get("unit", ""), params.get("set", "")
         return cls(year=int(year) if year.isdigit() and 1900 < int(year) < 3000 else None,
                    type_id=int(type_id) if type_id.isdigit() else None,
                    state=state if state in states else "",
                    urgency=urgency if urgency in urgencies else "",
-                   text=params.get("q", "").strip()[:200])
+                   text=params.get("q", "").strip()[:200],
+                   start=start, end=end,
+                   unit_id=int(unit_id) if unit_id.isdigit() and len(unit_id) < 12 else None,
+                   set_name=set_name if set_name in sets else "")
 
     def as_query(self) -> dict[str, str]:
         return {"year": str(self.year or ""), "type": str(self.type_id or ""), "state": self.state,
-                "urgency": self.urgency, "q": self.text}
+                "urgency": self.urgency, "q": self.text,
+                "from": self.start.isoformat() if self.start else "",
+                "to": self.end.isoformat() if self.end else "",
+                "unit": str(self.unit_id or ""), "set": self.set_name}
+
+    @property
+    def behind_a_number(self) -> bool:
+        """Does the filter name a period, a unit or a set (what a dashboard's link sets)?"""
+        return bool(self.start or self.end or self.unit_id or self.set_name)
+
+    def without_number(self) -> dict[str, str]:
+        """The query of the same register without the period, unit and set."""
+        return {k: v for k, v in self.as_query().items() if v and k not in ("from", "to", "unit", "set")}
+
+
+def _filter_unit(filters: RegisterFilters):
+    from chinhquyenso.org.models import AdministrativeUnit
+
+    if filters.unit_id is None:
+        return None
+    return AdministrativeUnit.objects.filter(pk=filters.unit_id).first()
+
+
+def _behind_number(documents: QuerySet, filters: RegisterFilters, kind: str) -> QuerySet:
+    """The documents of the set, unit and period of the filter (each when given)."""
+    from datetime import datetime, time, timedelta
+
+    sets = OUTGOING_SETS if kind == "outgoing" else INCOMING_SETS
+    chosen = sets.get(filters.set_name)
+    moment = (chosen or sets[DEFAULT_SET[kind]]).moment
+    if chosen is not None:
+        documents = documents.annotate(**chosen.annotations()).filter(
+            chosen.condition, **{f"{moment}__isnull": False})
+    zone = timezone.get_default_timezone()
+    if filters.start:
+        documents = documents.filter(**{f"{moment}__gte": datetime.combine(filters.start, time.min, tzinfo=zone)})
+    if filters.end:
+        until = datetime.combine(filters.end + timedelta(days=1), time.min, tzinfo=zone)
+        documents = documents.filter(**{f"{moment}__lt": until})
+    if filters.unit_id is not None:
+        from chinhquyenso.indicators.computation import unit_ids
+
+        unit = _filter_unit(filters)
+        if unit is None:
+            return documents.none()
+        documents = documents.filter(agency__unit_id__in=list(unit_ids(unit)))
+    return documents
+
+
+@dataclass(frozen=True)
+class ShownFilter:
+    """What a register says of the documents behind a number it shows."""
+
+    description: str
+    # Some agencies of the unit keep registers the official does not see: their
+    # documents are counted on the dashboard, not listed here.
+    partial: bool
+
+
+def _days(start: date | None, end: date | None) -> str:
+    if start and end:
+        return f"{start:%d/%m/%Y}–{end:%d/%m/%Y}"
+    if start:
+        return _("from %(start)s") % {"start": f"{start:%d/%m/%Y}"}
+    if end:
+        return _("until %(end)s") % {"end": f"{end:%d/%m/%Y}"}
+    return ""
+
+
+def shown_filter(user, filters: RegisterFilters, kind: str) -> ShownFilter | None:
+    """“documents issued 01/11/2026–30/11/2026 with an electronic signature, Phường
+    Tích Sơn”, for a filter behind a number; None for a register not filtered so."""
+    if not filters.behind_a_number:
+        return None
+    sets = OUTGOING_SETS if kind == "outgoing" else INCOMING_SETS
+    chosen = sets.get(filters.set_name)
+    if chosen is None and not (filters.start or filters.end):
+        parts = [str(_("all documents"))]
+    else:
+        chosen = chosen or sets[DEFAULT_SET[kind]]
+        parts = [" ".join((str(chosen.description) % {"dates": _days(filters.start, filters.end)}).split())]
+    partial = False
+    if filters.unit_id is not None:
+        unit = _filter_unit(filters)
+        parts.append(unit.name if unit is not None else str(_("an unknown unit")))
+        ids = _agency_ids(user)
+        if unit is not None and ids is not None:
+            from chinhquyenso.indicators.computation import unit_ids
+
+            partial = Agency.objects.filter(unit_id__in=list(unit_ids(unit))).exclude(pk__in=ids).exists()
+    return ShownFilter(", ".join(parts), partial)
 
 
 #: A text search narrows a register to at most this many documents (the best matches).
@@ -318,6 +483,7 @@ def outgoing_register(user, filters: RegisterFilters) -> QuerySet[OutgoingDocume
     if filters.text:  # a confidential subject's words do not leak through the search
         documents = text_matches(documents, filters.text, search.OUTGOING, _agency_ids(user)).filter(
             readable_outgoing_q(user))
+    documents = _behind_number(documents, filters, "outgoing")
     return with_readable(documents, user).order_by(F("year").desc(nulls_first=True), F("issued_on").desc(nulls_first=True),
                               F("number").desc(nulls_first=True), "-created_at", "-pk")
 
@@ -340,6 +506,7 @@ def incoming_register(user, filters: RegisterFilters) -> QuerySet[IncomingDocume
     if filters.text:
         documents = text_matches(documents, filters.text, search.INCOMING, _agency_ids(user)).filter(
             readable_incoming_q(user))
+    documents = _behind_number(documents, filters, "incoming")
     return with_readable(documents, user).order_by(F("year").desc(nulls_first=True),
                               F("incoming_number").desc(nulls_first=True), "-received_at", "-pk")
 
@@ -529,6 +696,24 @@ def active_personal_credential(user, at=None) -> SigningCredential | None:
     return (SigningCredential.objects.filter(official=official, is_active=True, not_before__lte=at,
                                              not_after__gte=at)
             .order_by("-not_after", "-pk").first())
+
+
+def officials_by_certificate(unit_ids, at=None) -> QuerySet:
+    """The officials with an active account of the agencies of the units (ids), each with
+    `certificate_until`: the end of the personal signing certificate in force `at` (now)
+    that lasts longest, None for those without one — their digital identity for work,
+    as the indicator "can-bo-dinh-danh-so" counts it (indicators/measures.py). One query."""
+    from django.db.models import Subquery
+
+    from chinhquyenso.org.models import Official
+
+    at = at or timezone.now()
+    in_force = (SigningCredential.objects.filter(official=OuterRef("pk"), is_active=True, not_before__lte=at,
+                                                 not_after__gt=at)
+                .order_by("-not_after").values("not_after")[:1])
+    return (Official.objects.filter(agency__unit_id__in=list(unit_ids), user__is_active=True)
+            .select_related("agency").annotate(certificate_until=Subquery(in_force))
+            .order_by("agency__name", "full_name", "pk"))
 
 
 def open_pending_signature(user, document: OutgoingDocument, at=None) -> PendingSignature | None:

@@ -157,14 +157,25 @@ def _register_context(request, kind: str, filters: queries.RegisterFilters, page
         "kind": kind, "page": page, "filters": filters.as_query(), "query": query,
         "years": _years(model, request.user), "types": DocumentType.objects.filter(is_active=True),
         "states": states.choices, "urgencies": Urgency.choices,
+        # The documents behind a number of the indicators' dashboard: said, and cleared.
+        "shown": queries.shown_filter(request.user, filters, kind),
+        "clear_query": filters.without_number(),
     }
+
+
+def _register_filters(request, kind: str) -> queries.RegisterFilters:
+    if kind == "outgoing":
+        return queries.RegisterFilters.from_query(request.GET, OutgoingState.values, Urgency.values,
+                                                  queries.OUTGOING_SETS)
+    return queries.RegisterFilters.from_query(request.GET, IncomingState.values, Urgency.values,
+                                              queries.INCOMING_SETS)
 
 
 @login_required
 def outgoing_register(request):
     """Sổ văn bản đi: the outgoing documents of the official's agency and its offices."""
     _require_documents_role(request.user)
-    filters = queries.RegisterFilters.from_query(request.GET, OutgoingState.values, Urgency.values)
+    filters = _register_filters(request, "outgoing")
     documents = queries.outgoing_register(request.user, filters).prefetch_related(
         Prefetch("internal_recipients", queryset=Agency.objects.order_by("name")))
     page = Paginator(documents, PER_PAGE).get_page(request.GET.get("page"))
@@ -176,7 +187,7 @@ def outgoing_register(request):
 def incoming_register(request):
     """Sổ văn bản đến: the incoming documents of the official's agency and its offices."""
     _require_documents_role(request.user)
-    filters = queries.RegisterFilters.from_query(request.GET, IncomingState.values, Urgency.values)
+    filters = _register_filters(request, "incoming")
     page = Paginator(queries.incoming_register(request.user, filters), PER_PAGE).get_page(
         request.GET.get("page"))
     return _page(request, "documents/register_incoming.html",
@@ -197,7 +208,7 @@ def _xlsx_response(request, register: str, write, documents, filters: queries.Re
 @login_required
 def outgoing_register_xlsx(request):
     _require_documents_role(request.user)
-    filters = queries.RegisterFilters.from_query(request.GET, OutgoingState.values, Urgency.values)
+    filters = _register_filters(request, "outgoing")
     name = f"so-van-ban-di-{filters.year or 'tat-ca'}.xlsx"
     return _xlsx_response(request, "outgoing", exports.write_outgoing_register,
                           queries.outgoing_register(request.user, filters), filters, name)
@@ -206,7 +217,7 @@ def outgoing_register_xlsx(request):
 @login_required
 def incoming_register_xlsx(request):
     _require_documents_role(request.user)
-    filters = queries.RegisterFilters.from_query(request.GET, IncomingState.values, Urgency.values)
+    filters = _register_filters(request, "incoming")
     name = f"so-van-ban-den-{filters.year or 'tat-ca'}.xlsx"
     return _xlsx_response(request, "incoming", exports.write_incoming_register,
                           queries.incoming_register(request.user, filters), filters, name)

@@ -20,8 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, DateField, F, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, DateField, F, Func, Q, Sum
 from django.utils import timezone
 
 from . import aggregates
@@ -42,6 +41,34 @@ def _local_bounds(first_month: date, last_month: date):
             datetime.combine(_month_after(last_month), time.min, tzinfo=zone))
 
 
+class LocalDay(Func):
+    """The local day (settings.TIME_ZONE) of a stored moment, as aggregates computes it:
+    in SQL, on SQLite too without a Python call per row where the zone's offset is fixed."""
+
+    output_field = DateField()
+
+    def as_sql(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        day, day_params = aggregates._local_date_sql(column)
+        if params:  # a plain column has none; the column may appear twice (SQLite's branches)
+            raise ValueError("LocalDay takes a column")
+        return day, day_params
+
+
+class MonthOf(Func):
+    """The first day of the month of a date (a date column, or the LocalDay of a moment)."""
+
+    output_field = DateField()
+
+    def as_sql(self, compiler, connection, **extra):
+        inner, params = compiler.compile(self.source_expressions[0])
+        return aggregates._month_sql(inner), params
+
+
+def local_month(field: str) -> MonthOf:
+    return MonthOf(LocalDay(field))
+
+
 def _by_month(rows, unit_key: str, month_key: str, fields: Iterable[str]) -> dict:
     found: dict = defaultdict(Counter)
     for row in rows:
@@ -53,22 +80,20 @@ def _by_month(rows, unit_key: str, month_key: str, fields: Iterable[str]) -> dic
 
 def dossier_source(ids, first_month, last_month) -> dict:
     """(unit, month) → Counter of dossier metrics (the aggregates)."""
-    found: dict = defaultdict(Counter)
-    for (unit_id, month, metric), total in aggregates.unit_month_totals(ids, first_month, last_month).items():
-        found[(unit_id, month)][metric] += total
-    return found
+    return dossier_cells(aggregates.unit_month_totals(ids, first_month, last_month))
 
 
 def outgoing_source(ids, first_month, last_month) -> dict:
     """(unit, month of issue) → issued, issued with an electronic signature."""
     from chinhquyenso.documents.models import OutgoingDocument
+    from chinhquyenso.documents.queries import OUTGOING_SETS  # the sets the registers list
 
     since, until = _local_bounds(first_month, last_month)
     rows = (OutgoingDocument.objects.filter(agency__unit_id__in=list(ids), issued_at__gte=since,
                                             issued_at__lt=until)
-            .annotate(month=TruncMonth("issued_at", output_field=DateField()))
+            .annotate(month=local_month("issued_at"))
             .values("agency__unit_id", "month")
-            .annotate(issued=Count("pk"), signed=Count("pk", filter=Q(signed_at__isnull=False)))
+            .annotate(issued=Count("pk"), signed=Count("pk", filter=OUTGOING_SETS["issued_signed"].condition))
             .order_by())
     return _by_month(rows, "agency__unit_id", "month", ("issued", "signed"))
 
@@ -77,22 +102,27 @@ def incoming_source(ids, first_month, last_month) -> dict:
     """(unit, month) → incoming documents registered, and of them assigned in the
     system; (unit, month of completion) → completed with a deadline, and on time."""
     from chinhquyenso.documents.models import IncomingDocument
+    from chinhquyenso.documents.queries import INCOMING_SETS  # the sets the registers list
 
     since, until = _local_bounds(first_month, last_month)
     mine = IncomingDocument.objects.filter(agency__unit_id__in=list(ids))
     registered = (mine.filter(registered_at__gte=since, registered_at__lt=until)
-                  .annotate(month=TruncMonth("registered_at", output_field=DateField()))
+                  .annotate(month=local_month("registered_at"))
                   .values("agency__unit_id", "month")
-                  .annotate(registered=Count("pk"), handled=Count("pk", filter=Q(assigned_at__isnull=False)))
+                  .annotate(registered=Count("pk"), handled=Count("pk", filter=INCOMING_SETS["handled"].condition))
                   .order_by())
     found = _by_month(registered, "agency__unit_id", "month", ("registered", "handled"))
-    completed = list(mine.filter(completed_at__gte=since, completed_at__lt=until, deadline__isnull=False)
-                     .values_list("agency__unit_id", "completed_at", "deadline"))
-    for unit_id, completed_at, deadline in completed:
-        day = aggregates.local_day(completed_at)
-        cell = found[(unit_id, day.replace(day=1))]
-        cell["completed"] += 1
-        cell["completed_on_time"] += int(day <= deadline)
+    completed = (mine.filter(INCOMING_SETS["completed"].condition, completed_at__gte=since, completed_at__lt=until)
+                 .annotate(completed_day=LocalDay("completed_at"))
+                 .annotate(month=MonthOf(F("completed_day")))
+                 .values("agency__unit_id", "month")
+                 .annotate(completed=Count("pk"),
+                           completed_on_time=Count("pk", filter=INCOMING_SETS["completed_on_time"].condition))
+                 .order_by())
+    for row in completed:
+        cell = found[(row["agency__unit_id"], row["month"])]
+        cell["completed"] += row["completed"]
+        cell["completed_on_time"] += row["completed_on_time"]
     return found
 
 
@@ -107,7 +137,7 @@ def activity_source(ids, first_month, last_month) -> dict:
 
     rows = (Activity.objects.filter(status=Activity.Status.CONFIRMED, team__group_id__in=list(ids),
                                     day__gte=first_month, day__lt=_month_after(last_month))
-            .annotate(month=TruncMonth("day"))
+            .annotate(month=MonthOf(F("day")))
             .values("team__group_id", "month", "member_id", "member__is_active")
             .annotate(people=Sum("people_reached"),
                       accounts=Sum("people_reached", filter=Q(category__in=ACCOUNT_CATEGORIES)))
@@ -174,7 +204,7 @@ def complaint_source(ids, first_month, last_month) -> dict:
 
     since, until = _local_bounds(first_month, last_month)
     rows = (Complaint.objects.filter(dossier__agency__unit_id__in=list(ids), due_at__gte=since, due_at__lt=until)
-            .annotate(month=TruncMonth("due_at", output_field=DateField()))
+            .annotate(month=local_month("due_at"))
             .values("dossier__agency__unit_id", "month")
             .annotate(due=Count("pk"),
                       on_time=Count("pk", filter=Q(answered_at__isnull=False, answered_at__lte=F("due_at"))),
@@ -229,8 +259,40 @@ SOURCES: dict[str, Callable] = {
 }
 
 
-def load_sources(names: Iterable[str], ids, first_month: date, last_month: date) -> dict:
-    return {name: SOURCES[name](ids, first_month, last_month) for name in set(names)}
+def load_sources(names: Iterable[str], ids, first_month: date, last_month: date, *,
+                 loaded: dict | None = None) -> dict:
+    """The sources named, for the units and months; `loaded` holds sources the caller
+    has already read (e.g. the dossiers from the totals it has)."""
+    found = dict(loaded or {})
+    found.update({name: SOURCES[name](ids, first_month, last_month) for name in set(names) if name not in found})
+    return found
+
+
+def dossier_cells(totals: dict) -> dict:
+    """The dossier source from aggregates.unit_month_totals() already read."""
+    found: dict = defaultdict(Counter)
+    for (unit_id, month, metric), total in totals.items():
+        found[(unit_id, month)][metric] += total
+    return found
+
+
+def summed(data: dict, source: str, ids, months) -> Counter:
+    """monthly_sum() of a source, kept in `data`: the figures of a dashboard that read
+    the same units and months sum them once. The Counter returned is shared: read it only."""
+    memo = data.setdefault("_sums", {})
+    key = (source, frozenset(ids), tuple(months))
+    if key not in memo:
+        memo[key] = monthly_sum(data[source], ids, months)
+    return memo[key]
+
+
+def summed_by_unit(data: dict, source: str, ids) -> Counter:
+    """unit_sum() of a source, kept in `data` (read it only)."""
+    memo = data.setdefault("_unit_sums", {})
+    key = (source, frozenset(ids))
+    if key not in memo:
+        memo[key] = unit_sum(data[source], ids)
+    return memo[key]
 
 
 def monthly_sum(data: dict, ids, months) -> Counter:
@@ -275,14 +337,14 @@ class Measure:
 
 def _ratio_of(source: str, numerator: str, denominator: str | None, *, monthly: bool = True) -> Measure:
     def numbers(data, ids, months, **_):
-        counts = monthly_sum(data[source], ids, months) if monthly else unit_sum(data[source], ids)
+        counts = summed(data, source, ids, months) if monthly else summed_by_unit(data, source, ids)
         return counts[numerator], (None if denominator is None else counts[denominator])
     return Measure((source,), numbers)
 
 
 def _active_members(data, ids, months, **_):
-    active = {key for key in monthly_sum(data["activities"], ids, months) if isinstance(key, tuple)}
-    return len(active), unit_sum(data["teams"], ids)["members"]
+    active = sum(1 for key in summed(data, "activities", ids, months) if isinstance(key, tuple))
+    return active, summed_by_unit(data, "teams", ids)["members"]
 
 
 MEASURES: dict[str, Measure] = {

@@ -25,7 +25,7 @@ from chinhquyenso.org.permissions import can, scope_units
 
 from . import aggregates
 from .computation import FORMULAS, Period, parse_period, ratio
-from .measures import MEASURES, load_sources
+from .measures import MEASURES, dossier_cells, load_sources, summed
 from .models import Indicator, IndicatorValue, Legend, PeriodType, Source, Target
 
 # Who sees the leader's dashboard: the leaders of a unit (for it and the units below it)
@@ -265,18 +265,11 @@ def _figure(indicator: Indicator, numerator, denominator, *, target=None, bands=
         figure.numerator_url = dossier_url(dossier_set=formula.numerator_set, **common)
         if formula.denominator_set is not None:
             figure.denominator_url = dossier_url(dossier_set=formula.denominator_set, **common)
+    elif links and unit is not None and procedure_id is None:  # documents, community, officials
+        from .links import records_urls
+
+        figure.numerator_url, figure.denominator_url = records_urls(indicator.code, unit, period)
     return figure
-
-
-def _sum(totals: dict, unit_ids: set[int], months: list[date], metric: int) -> int:
-    return sum(totals.get((u, m, metric), 0) for u in unit_ids for m in months)
-
-
-def _dossier_numbers(formula, totals, ids, months) -> tuple[int, int]:
-    numerator = sum(sign * _sum(totals, ids, months, metric) for sign, metric in formula.numerator)
-    if formula.denominator is None:
-        return numerator, None
-    return numerator, _sum(totals, ids, months, formula.denominator)
 
 
 def _reported(indicators: list[Indicator], units: list[AdministrativeUnit], period: Period,
@@ -311,18 +304,19 @@ def unit_dashboard(unit: AdministrativeUnit, period: Period, *, public: bool = F
     totals = aggregates.unit_month_totals(all_ids, first, months[-1])
     measured = [i.code for i in indicators if i.code in MEASURES and i.code not in FORMULAS]
     sources = load_sources({name for code in measured for name in MEASURES[code].sources},
-                           all_ids, first, months[-1])
+                           all_ids, first, months[-1], loaded={"dossiers": dossier_cells(totals)})
     reported = _reported(indicators, everyone, period, trend)
     targets = Targets(period.start.year)
     unit_chain = _chain(unit)
     links = not public
+    urls = {each.pk: unit_url(each, period, public=public) for each in everyone}  # the same for every row
     rows = []
     for indicator in indicators:
         bands = list(indicator.legends.all())
 
         def numbers(ids, span, *, exact_unit, start, end, _indicator=indicator):
             if _indicator.code in FORMULAS:
-                return _dossier_numbers(FORMULAS[_indicator.code], totals, ids, span)
+                return FORMULAS[_indicator.code].numbers(summed(sources, "dossiers", ids, span))
             if _indicator.code in MEASURES:
                 return MEASURES[_indicator.code].numbers(sources, ids, span,
                                                          unit_id=exact_unit.pk if exact_unit else None)
@@ -340,7 +334,7 @@ def unit_dashboard(unit: AdministrativeUnit, period: Period, *, public: bool = F
             if _indicator.source == Source.REPORTED and numerator is not None:
                 figure.value = reported[(_indicator.pk, each.pk, period.start, period.end)].value
                 figure.band = band_for(_bands, figure.value)
-            figure.url = unit_url(each, period, public=public)
+            figure.url = urls[each.pk]
             return figure
 
         figure = figure_for(unit, unit_chain)

@@ -16,11 +16,10 @@ A group's score is the sum of its items; the index is the sum of the groups.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from .measures import MEASURES, Measure, monthly_sum
+from .measures import MEASURES, Measure, summed
 from .measures import SOURCES as SOURCE_LOADERS
 from .models import IndicatorValue, Metric
 from .models import Source as ValueSource
@@ -72,7 +71,7 @@ class ItemScore:
 def _dossiers(numerator, denominator):
     """A ratio of dossier metrics: numerator a metric or (metric, minus metric)."""
     def ratio(data, ids, months):
-        counts = monthly_sum(data["dossiers"], ids, months)
+        counts = summed(data, "dossiers", ids, months)
         if isinstance(numerator, tuple):
             top = counts[numerator[0]] - counts[numerator[1]]
         else:
@@ -83,7 +82,7 @@ def _dossiers(numerator, denominator):
 
 def _complaints(numerator, denominator):
     def ratio(data, ids, months):
-        counts = monthly_sum(data["complaints"], ids, months)
+        counts = summed(data, "complaints", ids, months)
         return counts[numerator], counts[denominator]
     return ratio
 
@@ -97,13 +96,31 @@ def _offered(data, ids) -> list[tuple]:
     return list(seen.values())
 
 
-def _usage(data, ids, months) -> dict[int, Counter]:
-    used: dict[int, Counter] = {}
-    ids, months = set(ids), set(months)
-    for (unit_id, month), procedures in data["procedures"]["usage"].items():
-        if unit_id in ids and month in months:
+def _used(data, ids, months) -> dict[int, set[int]]:
+    """metric → the procedures with that metric in the units and months (the usage holds
+    positive totals only, so a procedure is in a set when any of its cells counts it).
+    Kept in `data`: three items read the same; read it only."""
+    memo = data.setdefault("_used", {})
+    key = (frozenset(ids), tuple(months))
+    if key in memo:
+        return memo[key]
+    cells = data.get("_used_cells")
+    if cells is None:  # (unit, month) → metric → procedures, once per dashboard
+        cells = data["_used_cells"] = {}
+        for cell, procedures in data["procedures"]["usage"].items():
+            by_metric: dict[int, set[int]] = {}
             for procedure_id, counts in procedures.items():
-                used.setdefault(procedure_id, Counter()).update(counts)
+                for metric, n in counts.items():
+                    if n:
+                        by_metric.setdefault(metric, set()).add(procedure_id)
+            cells[cell] = by_metric
+    used: dict[int, set[int]] = {}
+    unit_ids, wanted = key[0], set(months)
+    for (unit_id, month), by_metric in cells.items():
+        if unit_id in unit_ids and month in wanted:
+            for metric, procedures in by_metric.items():
+                used.setdefault(metric, set()).update(procedures)
+    memo[key] = used
     return used
 
 
@@ -119,20 +136,20 @@ def _online_offered(data, ids, months):
 
 def _online_used(data, ids, months):
     online = {pk for pk, level, _c, _f in _offered(data, ids) if level != "information"}
-    used = _usage(data, ids, months)
-    return sum(1 for pk in online if used.get(pk, {}).get(Metric.RECEIVED_ONLINE)), len(online)
+    used = _used(data, ids, months).get(Metric.RECEIVED_ONLINE, set())
+    return len(online & used), len(online)
 
 
 def _payment_coverage(data, ids, months):
     with_fee = {pk for pk, _l, _c, fee in _offered(data, ids) if fee}
-    used = _usage(data, ids, months)
-    return sum(1 for pk in with_fee if used.get(pk, {}).get(Metric.FINISHED_PAID_ONLINE)), len(with_fee)
+    paid = _used(data, ids, months).get(Metric.FINISHED_PAID_ONLINE, set())
+    return len(with_fee & paid), len(with_fee)
 
 
 def _population_connected(data, ids, months):
-    used = _usage(data, ids, months)
-    received = [pk for pk, counts in used.items() if counts.get(Metric.RECEIVED)]
-    return sum(1 for pk in received if used[pk].get(Metric.RECEIVED_POPULATION_DATA)), len(received)
+    used = _used(data, ids, months)
+    received = used.get(Metric.RECEIVED, set())
+    return len(received & used.get(Metric.RECEIVED_POPULATION_DATA, set())), len(received)
 
 
 ITEMS: list[Item] = [

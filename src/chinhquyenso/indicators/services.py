@@ -324,7 +324,8 @@ def remove_target(*, target_id: int, actor) -> None:
     """Remove a target (the next one in order applies again: ancestor, level, every unit)."""
     _require_manage(actor)
     with transaction.atomic():
-        target = Target.objects.select_for_update().select_related("indicator", "unit").filter(pk=target_id).first()
+        target = (Target.objects.select_for_update(of=("self",)).select_related("indicator", "unit")
+                  .filter(pk=target_id).first())
         if target is None:
             raise ValidationError(_("This target no longer exists."))
         before = {"indicator": target.indicator.code, "year": target.year, "value": str(target.value),

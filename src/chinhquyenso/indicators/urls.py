@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import manage_views, reporting_views, views
+from . import manage_views, records_views, reporting_views, views
 
 app_name = "indicators"
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("lanh-dao/don-vi/<int:unit_id>/chi-so-766/", views.service_index, name="service_index"),
     path("lanh-dao/don-vi/<int:unit_id>/bao-cao.pdf", views.unit_report, name="unit_report"),
     path("lanh-dao/don-vi/<int:unit_id>/thu-tuc/<int:procedure_id>/", views.procedure, name="procedure"),
+    path("lanh-dao/don-vi/<int:unit_id>/can-bo-ky-so/", records_views.officials, name="officials"),
     # What the city publishes, its targets and legends.
     path("quan-ly/", manage_views.manage_list, name="manage_list"),
     path("quan-ly/<slug:code>/", manage_views.manage_indicator, name="manage_indicator"),
