@@ -56,6 +56,9 @@ def fixture(ward, other_ward, groups, other_group, team, second_team, ward_admin
     act(date(2026, 4, 1), e, "explain", 50)                   # after the period
     act(date(2026, 2, 10), h, "vneid_l2", 7)                  # the other ward
     act(date(2026, 1, 20), d, "explain", 6)                   # by D before leaving
+    from chinhquyenso.indicators import record_tallies
+
+    record_tallies.rebuild()  # activities written directly: the indicators' monthly counts are rebuilt
     return {"t1": team, "t2": second_team, "t4": t4, "a": a, "b": b, "c": c, "d": d}
 
 

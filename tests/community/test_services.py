@@ -402,3 +402,25 @@ def test_the_number_reached_may_come_from_a_form(member_user):
         record(member_user, people_reached=2.5)
     with pytest.raises(ValidationError, match="from 1 to 1000"):
         record(member_user, people_reached=True)
+
+
+def test_confirming_and_rejecting_keep_the_indicators_counts(member_user, team, ward_leader):
+    from chinhquyenso.indicators import record_tallies
+    from chinhquyenso.indicators.models import RecordSource, RecordTally
+
+    def kept():
+        return sorted(RecordTally.objects.exclude(total=0).values_list("unit_id", "month", "source", "key", "total"))
+
+    a = record(member_user, people_reached=3)
+    b = record(member_user, category="explain", people_reached=20)
+    assert kept() == []  # awaiting confirmation: counts nowhere
+    services.confirm_activity(activity_id=a.pk, actor=ward_leader)
+    services.reject_activity(activity_id=b.pk, actor=ward_leader, reason="Trùng buổi đã ghi")
+    month = today().replace(day=1)
+    member = a.member_id
+    assert kept() == [(team.group_id, month, RecordSource.ACTIVITIES, "accounts", 3),
+                      (team.group_id, month, RecordSource.ACTIVITIES, f"member:{member}", 1),
+                      (team.group_id, month, RecordSource.ACTIVITIES, "people", 3)]
+    before = kept()
+    record_tallies.rebuild()
+    assert kept() == before

@@ -43,6 +43,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chinhquyenso.core.services import record_audit
+from chinhquyenso.indicators import record_tallies
 from chinhquyenso.org.models import AdministrativeUnit, UnitLevel
 from chinhquyenso.org.permissions import require
 
@@ -438,11 +439,13 @@ def _review(activity_id: int, actor, *, status: str, note: str, action: str) -> 
         if activity.member.user_id is not None and activity.member.user_id == actor.pk:
             raise PermissionDenied(_("You cannot review an activity you recorded yourself."))
         before = {"status": activity.status}
+        counted = record_tallies.snapshot(activity)
         activity.status = status
         activity.reviewed_by = actor
         activity.reviewed_at = timezone.now()
         activity.review_note = note
         activity.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
+        record_tallies.on_change(activity, before=counted)
         record_audit(actor=actor, action=action, obj=activity, before=before,
                      after={"status": status, "note": note})
     return activity
@@ -497,6 +500,7 @@ def link_assisted_dossier(dossier) -> Activity | None:
             status=Activity.Status.CONFIRMED, reviewed_at=timezone.now(),
             review_note=_("Confirmed automatically: the dossier was submitted in the system."),
             dossier=dossier)
+        record_tallies.on_change(activity, before=None)
         record_audit(actor=dossier.assisted_by, action="community.dossier_linked", obj=activity,
                      after={"team": member.team_id, "member": member.pk,
                             "dossier": dossier.code, "consent": dossier.assistance_consent,

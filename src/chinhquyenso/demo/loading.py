@@ -135,6 +135,12 @@ def load_demo(*, progress: Progress = lambda message: None, import_today: bool =
                  "con dấu số của cơ quan), và văn bản đến")
         official_documents = documents_demo.generate(count=documents, progress=documents_progress)
 
+    if community is not None or official_documents is not None:
+        from chinhquyenso.indicators.record_tallies import rebuild as rebuild_record_tallies
+
+        progress("Số liệu tổng hợp văn bản, hoạt động cộng đồng, phản ánh cho bảng chỉ số")
+        rebuild_record_tallies()  # the demo writes them in bulk, past the services
+
     imported = {"created": 0, "updated": 0}
     if import_today:
         progress("Danh mục đơn vị hành chính hiện hành (từ 01/07/2025)")

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from chinhquyenso.core.services import record_audit
+from chinhquyenso.indicators import record_tallies
 from chinhquyenso.org.models import Agency, Role
 from chinhquyenso.org.permissions import require, roles_of
 
@@ -747,9 +748,11 @@ def _issue_locked(document_id: int, *, actor, at: datetime, sealed, verdict: str
     latest = _latest_file(document, DocumentFile.Kind.SIGNED)
     if getattr(latest, "pk", None) != getattr(sealed, "pk", None):
         verdict, delivered_text = _verdict_of(latest), document_text(document)
+    before = record_tallies.snapshot(document)
     document.state = OutgoingState.ISSUED
     document.issued_at = at
     document.save(update_fields=["state", "issued_at", "updated_at"])
+    record_tallies.on_change(document, before=before)
     recipients = list(document.internal_recipients.order_by("pk"))
     for recipient in recipients:
         incoming = IncomingDocument.objects.create(
@@ -857,12 +860,14 @@ def register_incoming(*, document_id: int, actor, at: datetime | None = None) ->
     document.year = _local_date(at).year
     document.incoming_number = take_number(agency=document.agency, year=document.year,
                                            series=SeriesKind.INCOMING)
+    before = record_tallies.snapshot(document)
     document.state = IncomingState.REGISTERED
     document.registered_at = at
     if document.received_by_id is None:
         document.received_by = _actor_or_none(actor)
     document.save(update_fields=["year", "incoming_number", "state", "registered_at", "received_by",
                                  "updated_at"])
+    record_tallies.on_change(document, before=before)
     _record(document, actor=actor, action="register", from_state=IncomingState.RECEIVED, at=at,
             extra={"incoming_number": document.incoming_number, "year": document.year})
     return document
@@ -883,11 +888,13 @@ def assign_incoming(*, document_id: int, actor, lead_unit: Agency, co_units: Ite
     if deadline is not None and deadline < _local_date(document.received_at):
         raise ValidationError({"deadline": [_("The deadline cannot be before the document was received.")]})
     from_state = document.state
+    before = record_tallies.snapshot(document)
     document.lead_unit = lead_unit
     document.deadline = deadline
     document.state = IncomingState.ASSIGNED
     document.assigned_at = at
     document.save(update_fields=["lead_unit", "deadline", "state", "assigned_at", "updated_at"])
+    record_tallies.on_change(document, before=before)
     document.co_units.set(co_units)
     _record(document, actor=actor, action="assign", from_state=from_state, at=at, note=note.strip(),
             extra={"lead_unit": lead_unit.code, "co_units": [u.code for u in co_units],
@@ -914,9 +921,11 @@ def complete_incoming(*, document_id: int, actor, note: str = "",
     document = _lock_incoming(document_id)
     _require_state(document, {IncomingState.PROCESSING}, "complete")
     _require_lead_unit(actor, document, "documents.process")
+    before = record_tallies.snapshot(document)
     document.state = IncomingState.DONE
     document.completed_at = at
     document.save(update_fields=["state", "completed_at", "updated_at"])
+    record_tallies.on_change(document, before=before)
     _record(document, actor=actor, action="complete", from_state=IncomingState.PROCESSING, at=at,
             note=note.strip())
     return document

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from chinhquyenso.community.services import link_assisted_dossier
 from chinhquyenso.core.services import queue_email, queue_sms, record_audit
 from chinhquyenso.indicators import aggregates as indicator_aggregates
+from chinhquyenso.indicators import record_tallies
 from chinhquyenso.org.models import Agency, AgencyKind, Role, UnitLevel
 from chinhquyenso.org.permissions import can, require
 from chinhquyenso.org.queries import calendar_for
@@ -771,6 +772,7 @@ def file_complaint(*, dossier_id: int, actor, text: str, at: datetime | None = N
     complaint = Complaint.objects.create(
         dossier=dossier, text=text.strip(), filed_at=at,
         due_at=calendar.add_working_days(calendar.next_working_moment(at), settings.COMPLAINT_ANSWER_DAYS))
+    record_tallies.on_change(complaint, before=None)
     record_audit(actor=actor, action="dossier.complaint_filed", obj=dossier,
                  after={"complaint": complaint.pk, "due_at": complaint.due_at})
     return complaint
@@ -785,8 +787,10 @@ def answer_complaint(*, complaint_id: int, actor, answer: str, at: datetime | No
     require(actor, "dossiers.approve", complaint.dossier.agency.unit)
     if complaint.answered_at is not None:
         raise TransitionNotAllowed(_("This complaint has already been answered."))
+    before = record_tallies.snapshot(complaint)
     complaint.answer, complaint.answered_at, complaint.answered_by = answer.strip(), at, actor
     complaint.save()
+    record_tallies.on_change(complaint, before=before)
     record_audit(actor=actor, action="dossier.complaint_answered", obj=complaint.dossier,
                  after={"complaint": complaint.pk, "on_time": complaint.answered_on_time})
     _notify(complaint.dossier, _("Answer to your complaint about dossier %(code)s")
@@ -796,13 +800,16 @@ def answer_complaint(*, complaint_id: int, actor, answer: str, at: datetime | No
 
 @transaction.atomic
 def judge_complaint_answer(*, complaint_id: int, actor, satisfied: bool) -> Complaint:
-    complaint = Complaint.objects.select_for_update(of=("self",)).select_related("dossier").get(pk=complaint_id)
+    complaint = (Complaint.objects.select_for_update(of=("self",)).select_related("dossier__agency")
+                 .get(pk=complaint_id))
     if not _is_owner(actor, complaint.dossier):
         raise PermissionDenied(_("Only the applicant can judge the answer."))
     if complaint.answered_at is None:
         raise TransitionNotAllowed(_("The complaint has not been answered yet."))
+    before = record_tallies.snapshot(complaint)
     complaint.complainant_satisfied = bool(satisfied)
     complaint.save(update_fields=["complainant_satisfied"])
+    record_tallies.on_change(complaint, before=before)
     record_audit(actor=actor, action="dossier.complaint_judged", obj=complaint.dossier,
                  after={"complaint": complaint.pk, "satisfied": bool(satisfied)})
     return complaint

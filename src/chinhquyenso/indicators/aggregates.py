@@ -303,8 +303,10 @@ def rebuild_aggregates(*, actor=None) -> dict[str, int]:
                 f"SELECT unit_id, month, metric, SUM(total) FROM {monthly} GROUP BY unit_id, month, metric")
             if connection.vendor == "postgresql":
                 cursor.execute(f"ANALYZE {daily}, {monthly}, {unit_monthly}")
+        from .record_tallies import rebuild as rebuild_record_tallies
+
         rows = {"daily": DailyTally.objects.count(), "monthly": MonthlyTally.objects.count(),
-                "unit_monthly": MonthlyUnitTally.objects.count()}
+                "unit_monthly": MonthlyUnitTally.objects.count(), "records": rebuild_record_tallies()}
         record_audit(actor=actor, action="indicator.rebuild_aggregates", object_type="indicators.aggregates",
                      after=rows)
     return rows

@@ -6,6 +6,11 @@ dashboard shows at once, `load_sources`), then answers for any set of unit ids a
 list of months from what was read (`numbers`), so that a dashboard with ten wards and
 a 12-month trend costs the same few queries as one figure.
 
+Dossiers, documents, community activities and complaints are read from their monthly
+counts (aggregates.py, record_tallies.py), kept current as the records change: a
+dashboard never scans them. The `scan_*` functions count those records themselves; they
+serve the tallies' rebuild.
+
 Each source returns a dict keyed by (unit id, month) — or by unit id alone for facts
 that have no month (how many residential groups have a team today) — of counters.
 The unit of a record is the unit of its agency (documents, officials, complaints via
@@ -83,14 +88,20 @@ def dossier_source(ids, first_month, last_month) -> dict:
     return dossier_cells(aggregates.unit_month_totals(ids, first_month, last_month))
 
 
-def outgoing_source(ids, first_month, last_month) -> dict:
-    """(unit, month of issue) → issued, issued with an electronic signature."""
+def _units(queryset, field: str, ids):
+    """The records of the units (every unit when `ids` is None: a rebuild)."""
+    return queryset if ids is None else queryset.filter(**{f"{field}__in": list(ids)})
+
+
+def scan_outgoing(ids, first_month, last_month) -> dict:
+    """(unit, month of issue) → issued, issued with an electronic signature, counted on
+    the documents themselves (record_tallies.rebuild; the dashboards read the tallies)."""
     from chinhquyenso.documents.models import OutgoingDocument
     from chinhquyenso.documents.queries import OUTGOING_SETS  # the sets the registers list
 
     since, until = _local_bounds(first_month, last_month)
-    rows = (OutgoingDocument.objects.filter(agency__unit_id__in=list(ids), issued_at__gte=since,
-                                            issued_at__lt=until)
+    rows = (_units(OutgoingDocument.objects, "agency__unit_id", ids).filter(issued_at__gte=since,
+                                                                           issued_at__lt=until)
             .annotate(month=local_month("issued_at"))
             .values("agency__unit_id", "month")
             .annotate(issued=Count("pk"), signed=Count("pk", filter=OUTGOING_SETS["issued_signed"].condition))
@@ -98,14 +109,15 @@ def outgoing_source(ids, first_month, last_month) -> dict:
     return _by_month(rows, "agency__unit_id", "month", ("issued", "signed"))
 
 
-def incoming_source(ids, first_month, last_month) -> dict:
+def scan_incoming(ids, first_month, last_month) -> dict:
     """(unit, month) → incoming documents registered, and of them assigned in the
-    system; (unit, month of completion) → completed with a deadline, and on time."""
+    system; (unit, month of completion) → completed with a deadline, and on time
+    (counted on the documents: record_tallies.rebuild)."""
     from chinhquyenso.documents.models import IncomingDocument
     from chinhquyenso.documents.queries import INCOMING_SETS  # the sets the registers list
 
     since, until = _local_bounds(first_month, last_month)
-    mine = IncomingDocument.objects.filter(agency__unit_id__in=list(ids))
+    mine = _units(IncomingDocument.objects, "agency__unit_id", ids)
     registered = (mine.filter(registered_at__gte=since, registered_at__lt=until)
                   .annotate(month=local_month("registered_at"))
                   .values("agency__unit_id", "month")
@@ -129,17 +141,16 @@ def incoming_source(ids, first_month, last_month) -> dict:
 ACCOUNT_CATEGORIES = ("vneid_l1", "vneid_l2", "payment", "ecommerce")
 
 
-def activity_source(ids, first_month, last_month) -> dict:
-    """(residential group, month) → people reached, accounts helped open, and the set
-    of current members with a confirmed activity (as keys ("member", id), so that a
-    member active in several months counts once)."""
+def scan_activities(ids, first_month, last_month) -> dict:
+    """(residential group, month) → people reached, accounts helped open, and per
+    member ("member", id) how many confirmed activities (record_tallies.rebuild)."""
     from chinhquyenso.community.models import Activity
 
-    rows = (Activity.objects.filter(status=Activity.Status.CONFIRMED, team__group_id__in=list(ids),
-                                    day__gte=first_month, day__lt=_month_after(last_month))
+    rows = (_units(Activity.objects, "team__group_id", ids)
+            .filter(status=Activity.Status.CONFIRMED, day__gte=first_month, day__lt=_month_after(last_month))
             .annotate(month=MonthOf(F("day")))
-            .values("team__group_id", "month", "member_id", "member__is_active")
-            .annotate(people=Sum("people_reached"),
+            .values("team__group_id", "month", "member_id")
+            .annotate(people=Sum("people_reached"), n=Count("pk"),
                       accounts=Sum("people_reached", filter=Q(category__in=ACCOUNT_CATEGORIES)))
             .order_by())
     found: dict = defaultdict(Counter)
@@ -147,9 +158,43 @@ def activity_source(ids, first_month, last_month) -> dict:
         cell = found[(row["team__group_id"], row["month"])]
         cell["people"] += row["people"] or 0
         cell["accounts"] += row["accounts"] or 0
-        if row["member__is_active"]:  # members who left count in people reached, not as active members
-            cell[("member", row["member_id"])] = 1
+        cell[("member", row["member_id"])] += row["n"]
     return found
+
+
+def activity_source(ids, first_month, last_month) -> dict:
+    """(residential group, month) → people reached, accounts helped open, and the
+    current members with a confirmed activity (keys ("member", id), so that a member
+    active in several months counts once; members who left count in people reached,
+    not as active members). From the record tallies."""
+    from chinhquyenso.community.models import Member
+
+    from .models import RecordSource
+    from .record_tallies import read
+
+    found = read(RecordSource.ACTIVITIES, ids, first_month, last_month)
+    members = {key[1] for cell in found.values() for key in cell if isinstance(key, tuple)}
+    if members:
+        gone = members - set(Member.objects.filter(pk__in=members, is_active=True).values_list("pk", flat=True))
+        for cell in found.values():
+            for member_id in gone:
+                cell.pop(("member", member_id), None)
+    return found
+
+
+def _tallied(source_name: str) -> Callable:
+    def source(ids, first_month, last_month) -> dict:
+        from .models import RecordSource
+        from .record_tallies import read
+
+        return read(RecordSource[source_name], ids, first_month, last_month)
+    source.__doc__ = f"(unit, month) → the {source_name.lower()} counts, from the record tallies."
+    return source
+
+
+outgoing_source = _tallied("OUTGOING")
+incoming_source = _tallied("INCOMING")
+complaint_source = _tallied("COMPLAINTS")
 
 
 def team_source(ids, first_month, last_month) -> dict:
@@ -197,13 +242,13 @@ def official_source(ids, first_month, last_month) -> dict:
     return found
 
 
-def complaint_source(ids, first_month, last_month) -> dict:
+def scan_complaints(ids, first_month, last_month) -> dict:
     """(unit, month the answer was due) → complaints due, answered on time; and
-    complaints whose answer the complainant judged, satisfied."""
+    complaints whose answer the complainant judged, satisfied (record_tallies.rebuild)."""
     from chinhquyenso.dossiers.models import Complaint
 
     since, until = _local_bounds(first_month, last_month)
-    rows = (Complaint.objects.filter(dossier__agency__unit_id__in=list(ids), due_at__gte=since, due_at__lt=until)
+    rows = (_units(Complaint.objects, "dossier__agency__unit_id", ids).filter(due_at__gte=since, due_at__lt=until)
             .annotate(month=local_month("due_at"))
             .values("dossier__agency__unit_id", "month")
             .annotate(due=Count("pk"),

@@ -254,3 +254,35 @@ class MonthlyUnitTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%m/%Y} {self.get_metric_display()}: {self.total}"
+
+
+class RecordSource(models.IntegerChoices):
+    """The records other than dossiers whose counts the dashboards read (measures.py)."""
+
+    OUTGOING = 1, _("Outgoing documents")
+    INCOMING = 2, _("Incoming documents")
+    ACTIVITIES = 3, _("Community activities")
+    COMPLAINTS = 4, _("Complaints")
+
+
+class RecordTally(models.Model):
+    """How many records of a source counted for `key` in a unit and a local month: e.g.
+    (outgoing, "issued"), (incoming, "completed_on_time"), (activities, "people") — and
+    (activities, "member:<id>") for the members active that month, so that a member
+    active in several months counts once. Kept current by the services that change the
+    records (`record_tallies.on_change`); `record_tallies.rebuild` rebuilds it."""
+
+    month = models.DateField()  # first day of the month
+    unit = _tally_link(AdministrativeUnit)
+    source = models.PositiveSmallIntegerField(choices=RecordSource.choices)
+    key = models.CharField(max_length=40)
+    total = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("record tally")
+        verbose_name_plural = _("record tallies")
+        constraints = [models.UniqueConstraint(fields=["unit", "month", "source", "key"],
+                                               name="indicators_record_tally_cell")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%m/%Y} {self.get_source_display()} {self.key}: {self.total}"
