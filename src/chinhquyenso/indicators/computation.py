@@ -13,8 +13,10 @@ were merged into any of these (`UnitSuccession`, transitively), with everything 
 them, so history rolls up into today's units. A predecessor split between several
 successors is counted in each of them (no apportioning).
 
-Reported indicators are not rolled up: the value is the latest non-superseded one
-reported for exactly that unit and period.
+Reported indicators: a unit's own report (the latest non-superseded value for exactly
+that unit and period) when it has one; otherwise the reports of the units below it (and
+merged into it) add up — numerators over denominators — each of them taken the same way,
+so that the city's broadband share is its wards' subscriptions over their households.
 """
 
 from __future__ import annotations
@@ -89,14 +91,45 @@ def ratio(numerator, denominator, factor: int) -> Decimal | None:
 def unit_ids(unit: AdministrativeUnit) -> set[int]:
     """The unit, the units below it and the units merged into them (see the module doc).
     One small query per level of the hierarchy, none per record."""
+    return unit_tree(unit)[0]
+
+
+def unit_tree(unit: AdministrativeUnit) -> tuple[set[int], dict[int, set[int]]]:
+    """unit_ids(unit), and for each of them the ids right below it: its children and the
+    units merged into it."""
     seen, frontier = {unit.pk}, {unit.pk}
+    below: dict[int, set[int]] = {}
     while frontier:
-        found = set(AdministrativeUnit.objects.filter(
-            Q(parent_id__in=frontier) | Q(succession_out__successor_id__in=frontier))
-            .values_list("pk", flat=True)) - seen
+        found = set()
+        for pk, parent_id, successor_id in (AdministrativeUnit.objects.filter(
+                Q(parent_id__in=frontier) | Q(succession_out__successor_id__in=frontier))
+                .values_list("pk", "parent_id", "succession_out__successor_id")):
+            for upper in (parent_id, successor_id):
+                if upper in frontier:
+                    below.setdefault(upper, set()).add(pk)
+            if pk not in seen:
+                found.add(pk)
         seen |= found
         frontier = found
-    return seen
+    return seen, below
+
+
+def rolled_up_report(unit_id: int, below: dict[int, set[int]], own: dict[int, tuple]) -> tuple | None:
+    """A reported indicator for a unit: the unit's own report (numerator, denominator),
+    else the sum of what the units right below it have (each the same way, so a ward's
+    own report is taken rather than its groups'), else None. Denominators add up only
+    when every part has one (a share); a count has none."""
+    def walk(current: int, path: frozenset) -> tuple | None:
+        if current in own:
+            return own[current]
+        parts = [walk(child, path | {current}) for child in sorted(below.get(current, ())) if child not in path]
+        parts = [part for part in parts if part is not None]
+        if not parts:
+            return None
+        denominators = [d for _n, d in parts]
+        return (sum((n for n, _d in parts), Decimal(0)),
+                None if any(d is None for d in denominators) else sum(denominators, Decimal(0)))
+    return walk(unit_id, frozenset())
 
 
 @dataclass(frozen=True)
@@ -177,9 +210,19 @@ def compute(indicator: Indicator, *, unit: AdministrativeUnit, start: date, end:
         row = (IndicatorValue.objects.filter(indicator=indicator, unit=unit, period_start=start,
                                              period_end=end, superseded_by__isnull=True, breakdown="")
                .order_by("-reported_at", "-pk").first())
-        if row is None:
+        if row is not None:
+            return Result(row.numerator, row.denominator, row.value, Source.REPORTED)
+        ids, below = unit_tree(unit)
+        own = {}
+        for unit_id, numerator, denominator in (
+                IndicatorValue.objects.filter(indicator=indicator, unit_id__in=ids, period_start=start,
+                                              period_end=end, superseded_by__isnull=True, breakdown="")
+                .order_by("reported_at", "pk").values_list("unit_id", "numerator", "denominator")):
+            own[unit_id] = (numerator, denominator)
+        summed = rolled_up_report(unit.pk, below, own)
+        if summed is None:
             return Result(None, None, None, Source.REPORTED)
-        return Result(row.numerator, row.denominator, row.value, Source.REPORTED)
+        return Result(summed[0], summed[1], ratio(summed[0], summed[1], indicator.factor), Source.REPORTED)
     if indicator.code in ACTIVITY_CODES:
         numerator = people_reached(unit_ids(unit), start, end)
         return Result(numerator, None, ratio(numerator, None, indicator.factor))

@@ -24,7 +24,7 @@ from chinhquyenso.org.models import AdministrativeUnit, UnitLevel
 from chinhquyenso.org.permissions import can, scope_units
 
 from . import aggregates
-from .computation import FORMULAS, Period, parse_period, ratio
+from .computation import FORMULAS, Period, parse_period, ratio, rolled_up_report
 from .measures import MEASURES, dossier_cells, load_sources, summed
 from .models import Indicator, IndicatorValue, Legend, PeriodType, Source, Target
 
@@ -41,6 +41,11 @@ CITY_CODE = "243"
 def rollup_sets(units: list[AdministrativeUnit]) -> dict[int, set[int]]:
     """For each unit: its id, the ids below it and of the units merged into them, as
     computation.unit_ids() gives, for all the units together in one query per level."""
+    return rollup_tree(units)[0]
+
+
+def rollup_tree(units: list[AdministrativeUnit]) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
+    """rollup_sets(units), and the ids right below each id (children, merged units)."""
     below: dict[int, set[int]] = defaultdict(set)
     seen = {u.pk for u in units}
     frontier = set(seen)
@@ -66,7 +71,7 @@ def rollup_sets(units: list[AdministrativeUnit]) -> dict[int, set[int]]:
                     closure.add(child)
                     stack.append(child)
         sets[unit.pk] = closure
-    return sets
+    return sets, below
 
 
 def children_of(unit: AdministrativeUnit) -> list[AdministrativeUnit]:
@@ -272,13 +277,13 @@ def _figure(indicator: Indicator, numerator, denominator, *, target=None, bands=
     return figure
 
 
-def _reported(indicators: list[Indicator], units: list[AdministrativeUnit], period: Period,
-              months: list[date]) -> dict:
-    """(indicator id, unit id, period start, period end) → the latest value reported."""
+def _reported(indicators: list[Indicator], units, period: Period, months: list[date]) -> dict:
+    """(indicator id, unit id, period start, period end) → the latest value reported, for
+    the units and every unit below them (roll-up)."""
     reported = [i.pk for i in indicators if i.source == Source.REPORTED]
     if not reported:
         return {}
-    rows = (IndicatorValue.objects.filter(indicator_id__in=reported, unit__in=[u.pk for u in units],
+    rows = (IndicatorValue.objects.filter(indicator_id__in=reported, unit__in=list(units),
                                           superseded_by__isnull=True, breakdown="")
             .filter(Q(period_start=period.start, period_end=period.end)
                     | Q(period_type=PeriodType.MONTH, period_start__gte=months[0],
@@ -296,7 +301,7 @@ def unit_dashboard(unit: AdministrativeUnit, period: Period, *, public: bool = F
                       .prefetch_related("legends"))
     children = children_of(unit)
     everyone = [unit, *children]
-    sets = rollup_sets(everyone)
+    sets, below = rollup_tree(everyone)
     all_ids = set().union(*sets.values())
     trend = trend_months(period)
     months = months_of(period)
@@ -305,7 +310,7 @@ def unit_dashboard(unit: AdministrativeUnit, period: Period, *, public: bool = F
     measured = [i.code for i in indicators if i.code in MEASURES and i.code not in FORMULAS]
     sources = load_sources({name for code in measured for name in MEASURES[code].sources},
                            all_ids, first, months[-1], loaded={"dossiers": dossier_cells(totals)})
-    reported = _reported(indicators, everyone, period, trend)
+    reported = _reported(indicators, all_ids, period, trend)
     targets = Targets(period.start.year)
     unit_chain = _chain(unit)
     links = not public
@@ -321,8 +326,9 @@ def unit_dashboard(unit: AdministrativeUnit, period: Period, *, public: bool = F
                 return MEASURES[_indicator.code].numbers(sources, ids, span,
                                                          unit_id=exact_unit.pk if exact_unit else None)
             if _indicator.source == Source.REPORTED and exact_unit is not None:
-                row = reported.get((_indicator.pk, exact_unit.pk, start, end))
-                return (row.numerator, row.denominator) if row else (None, None)
+                own = {u: (row.numerator, row.denominator) for u in ids
+                       if (row := reported.get((_indicator.pk, u, start, end))) is not None}
+                return rolled_up_report(exact_unit.pk, below, own) or (None, None)
             return None, None
 
         def figure_for(each, chain, _indicator=indicator, _bands=bands):
@@ -331,8 +337,9 @@ def unit_dashboard(unit: AdministrativeUnit, period: Period, *, public: bool = F
             figure = _figure(_indicator, numerator, denominator,
                              target=targets.get(_indicator, chain), bands=_bands, unit=each,
                              period=period, links=links)
-            if _indicator.source == Source.REPORTED and numerator is not None:
-                figure.value = reported[(_indicator.pk, each.pk, period.start, period.end)].value
+            own = reported.get((_indicator.pk, each.pk, period.start, period.end))
+            if _indicator.source == Source.REPORTED and own is not None:
+                figure.value = own.value  # as reported (a rolled-up value is computed)
                 figure.band = band_for(_bands, figure.value)
             figure.url = urls[each.pk]
             return figure
@@ -345,7 +352,8 @@ def unit_dashboard(unit: AdministrativeUnit, period: Period, *, public: bool = F
             numerator, denominator = numbers(sets[unit.pk], [month], exact_unit=unit, start=month, end=end)
             if indicator.source == Source.REPORTED:
                 row = reported.get((indicator.pk, unit.pk, month, end))
-                series.append((month, row.value if row else None))
+                series.append((month, row.value if row else (
+                    ratio(numerator, denominator, indicator.factor) if numerator is not None else None)))
             else:
                 series.append((month, ratio(numerator, denominator, indicator.factor)
                                if numerator is not None else None))
