@@ -51,6 +51,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from chinhquyenso.core.services import record_audit
+from chinhquyenso.core.spreadsheets import NotAWorkbook, TooManyRows, first_sheet_rows
 from chinhquyenso.core.text import normalize_vi
 from chinhquyenso.org.models import AdministrativeUnit, UnitLevel
 from chinhquyenso.org.permissions import require
@@ -248,35 +249,16 @@ class _Groups:
                 or self.by_key.get(_group_key(text)) or [])
 
 
-def _open(file) -> Any:
-    from openpyxl import load_workbook
-
-    if isinstance(file, bytes | bytearray):
-        file = io.BytesIO(file)
-    elif hasattr(file, "seek"):
-        file.seek(0)
-    return load_workbook(file, read_only=True, data_only=True)
-
-
 def _read_rows(file, result: ImportResult) -> list[tuple] | None:
     try:
-        workbook = _open(file)
-    except Exception:  # a zip error, an XML error, a file that is not .xlsx…
+        return first_sheet_rows(file, max_rows=MAX_ROWS + HEADER_SEARCH_ROWS)
+    except NotAWorkbook:
         result.error(None, "", _("The file is not an Excel workbook (.xlsx). Save it as "
                                  "“Excel Workbook (*.xlsx)” and try again."))
-        return None
-    try:
-        sheet = workbook.worksheets[0]
-        rows = []
-        for row in sheet.iter_rows(values_only=True):
-            rows.append(tuple(row))
-            if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
-                result.error(None, "", _("The file has more than %(max)d rows: split it by "
-                                         "residential group.") % {"max": MAX_ROWS})
-                return None
-        return rows
-    finally:
-        workbook.close()
+    except TooManyRows:
+        result.error(None, "", _("The file has more than %(max)d rows: split it by "
+                                 "residential group.") % {"max": MAX_ROWS})
+    return None
 
 
 def _check_rows(ward, rows: list[tuple], result: ImportResult) -> list[_Row]:

@@ -17,6 +17,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from chinhquyenso.org.forms import AgenciesChoiceField, AgencyChoiceField
 from chinhquyenso.org.models import Agency
 
 from . import edxml
@@ -39,16 +40,6 @@ class DayField(forms.DateField):
                                                     attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric"}))
         kwargs.setdefault("error_messages", {"invalid": _("Write the date as dd/mm/yyyy.")})
         super().__init__(**kwargs)
-
-
-class AgencyChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Agency) -> str:
-        return obj.name
-
-
-class AgenciesChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Agency) -> str:
-        return obj.name
 
 
 class DocumentTypeField(forms.ModelChoiceField):

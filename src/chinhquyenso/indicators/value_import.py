@@ -44,6 +44,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from chinhquyenso.core.spreadsheets import NotAWorkbook, TooManyRows, first_sheet_rows
 from chinhquyenso.core.text import normalize_vi
 from chinhquyenso.org.models import AdministrativeUnit, UnitLevel
 
@@ -187,34 +188,16 @@ def read_period(value: Any) -> Period:
 
 # --- reading -----------------------------------------------------------------------------------
 
-def _open(file):
-    from openpyxl import load_workbook
-
-    if isinstance(file, bytes | bytearray):
-        file = io.BytesIO(file)
-    elif hasattr(file, "seek"):
-        file.seek(0)
-    return load_workbook(file, read_only=True, data_only=True)
-
-
 def _sheet_rows(file, result: ValueImport) -> list[tuple] | None:
     try:
-        workbook = _open(file)
-    except Exception:  # a zip error, an XML error, a file that is not .xlsx…
+        return first_sheet_rows(file, max_rows=MAX_ROWS + HEADER_SEARCH_ROWS)
+    except NotAWorkbook:
         result.problems.append(_("The file is not an Excel workbook (.xlsx). Save it as "
                                  "“Excel Workbook (*.xlsx)” and try again."))
-        return None
-    try:
-        rows = []
-        for row in workbook.worksheets[0].iter_rows(values_only=True):
-            rows.append(tuple(row))
-            if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
-                result.problems.append(_("The file has more than %(max)d rows: split it in several "
-                                         "files.") % {"max": MAX_ROWS})
-                return None
-        return rows
-    finally:
-        workbook.close()
+    except TooManyRows:
+        result.problems.append(_("The file has more than %(max)d rows: split it in several "
+                                 "files.") % {"max": MAX_ROWS})
+    return None
 
 
 def _find_header(rows: list[tuple], result: ValueImport) -> tuple[int, dict[str, int]] | None:

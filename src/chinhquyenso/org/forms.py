@@ -54,3 +54,17 @@ class SecondFactorPolicyForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = Role.choices
+
+
+class AgencyChoiceField(forms.ModelChoiceField):
+    """An agency, listed by its name."""
+
+    def label_from_instance(self, obj) -> str:
+        return obj.name
+
+
+class AgenciesChoiceField(forms.ModelMultipleChoiceField):
+    """Agencies, listed by their names."""
+
+    def label_from_instance(self, obj) -> str:
+        return obj.name

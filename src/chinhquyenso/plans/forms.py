@@ -27,6 +27,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from chinhquyenso.indicators.models import Group, Indicator
+from chinhquyenso.org.forms import AgenciesChoiceField, AgencyChoiceField
 from chinhquyenso.org.models import Agency, AgencyKind
 from chinhquyenso.org.permissions import can
 
@@ -138,16 +139,6 @@ def _flat_choices(choices):
             yield from value
         else:
             yield key, value
-
-
-class AgencyChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Agency) -> str:
-        return obj.name
-
-
-class AgenciesChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Agency) -> str:
-        return obj.name
 
 
 class GoalChoiceField(forms.ModelChoiceField):
