@@ -119,6 +119,9 @@ def rolled_up_report(unit_id: int, below: dict[int, set[int]], own: dict[int, tu
     else the sum of what the units right below it have (each the same way, so a ward's
     own report is taken rather than its groups'), else None. Denominators add up only
     when every part has one (a share); a count has none."""
+    if not own:
+        return None
+
     def walk(current: int, path: frozenset) -> tuple | None:
         if current in own:
             return own[current]

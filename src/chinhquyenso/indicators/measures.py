@@ -163,22 +163,28 @@ def scan_activities(ids, first_month, last_month) -> dict:
 
 
 def activity_source(ids, first_month, last_month) -> dict:
-    """(residential group, month) → people reached, accounts helped open, and the
-    current members with a confirmed activity (keys ("member", id), so that a member
-    active in several months counts once; members who left count in people reached,
-    not as active members). From the record tallies."""
-    from chinhquyenso.community.models import Member
-
+    """(residential group, month) → people reached, accounts helped open. From the
+    record tallies, without the members' keys (see member_source)."""
     from .models import RecordSource
     from .record_tallies import read
 
-    found = read(RecordSource.ACTIVITIES, ids, first_month, last_month)
-    members = {key[1] for cell in found.values() for key in cell if isinstance(key, tuple)}
-    if members:
-        gone = members - set(Member.objects.filter(pk__in=members, is_active=True).values_list("pk", flat=True))
-        for cell in found.values():
-            for member_id in gone:
-                cell.pop(("member", member_id), None)
+    return read(RecordSource.ACTIVITIES, ids, first_month, last_month, members=False)
+
+
+def member_source(ids, first_month, last_month) -> dict:
+    """(residential group, month) → the ids of the current members with a confirmed
+    activity, as a set, so that a member active in several months counts once; members
+    who left count in people reached, not as active members. From the record tallies."""
+    from chinhquyenso.community.models import Member
+
+    from .models import RecordSource
+    from .record_tallies import read_members
+
+    found = read_members(RecordSource.ACTIVITIES, ids, first_month, last_month)
+    everyone = set().union(*found.values()) if found else set()
+    if everyone:
+        current = set(Member.objects.filter(pk__in=everyone, is_active=True).values_list("pk", flat=True))
+        found = {cell: members & current for cell, members in found.items()}
     return found
 
 
@@ -299,7 +305,7 @@ def procedure_source(ids, first_month, last_month) -> dict:
 
 SOURCES: dict[str, Callable] = {
     "dossiers": dossier_source, "outgoing": outgoing_source, "incoming": incoming_source,
-    "activities": activity_source, "teams": team_source, "officials": official_source,
+    "activities": activity_source, "members": member_source, "teams": team_source, "officials": official_source,
     "complaints": complaint_source, "procedures": procedure_source,
 }
 
@@ -388,8 +394,12 @@ def _ratio_of(source: str, numerator: str, denominator: str | None, *, monthly: 
 
 
 def _active_members(data, ids, months, **_):
-    active = sum(1 for key in summed(data, "activities", ids, months) if isinstance(key, tuple))
-    return active, summed_by_unit(data, "teams", ids)["members"]
+    ids, months = set(ids), set(months)
+    active = set()
+    for (unit_id, month), members in data["members"].items():
+        if unit_id in ids and month in months:
+            active |= members
+    return len(active), summed_by_unit(data, "teams", ids)["members"]
 
 
 MEASURES: dict[str, Measure] = {
@@ -402,6 +412,6 @@ MEASURES: dict[str, Measure] = {
     "phuong-xa-co-mo-hinh-ho-tro": _ratio_of("teams", "wards_with_team", "wards", monthly=False),
     "so-to-cong-nghe-so": _ratio_of("teams", "teams", None, monthly=False),
     "so-thanh-vien-to-cong-nghe-so": _ratio_of("teams", "members", None, monthly=False),
-    "thanh-vien-hoat-dong": Measure(("activities", "teams"), _active_members),
+    "thanh-vien-hoat-dong": Measure(("members", "teams"), _active_members),
     "can-bo-dinh-danh-so": _ratio_of("officials", "certified", "officials", monthly=False),
 }

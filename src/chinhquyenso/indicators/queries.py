@@ -371,7 +371,9 @@ def procedure_rows(unit, ids, period, indicators, targets, chain) -> list[Proced
     from chinhquyenso.procedures.models import Procedure
 
     months = months_of(period)
-    totals = aggregates.procedure_totals(ids, months[0], months[-1])
+    used = sorted({metric for i in indicators for _sign, metric in FORMULAS[i.code].numerator}
+                  | {FORMULAS[i.code].denominator for i in indicators} - {None})
+    totals = aggregates.procedure_totals(ids, months[0], months[-1], metrics=used)
     procedure_ids = sorted({p for p, _m in totals})
     names = {p.pk: p for p in Procedure.objects.filter(pk__in=procedure_ids).only("pk", "name", "code")}
     rows = []

@@ -115,19 +115,31 @@ def apply_changes(changes: Counter) -> None:
 
 # --- reading -------------------------------------------------------------------------------------
 
-def read(source: RecordSource, ids, first_month: date, last_month: date) -> dict:
+def read(source: RecordSource, ids, first_month: date, last_month: date, *, members: bool = True) -> dict:
     """(unit, month) → Counter of the source's keys for the units and months (inclusive);
-    member keys become ("member", id)."""
+    member keys become ("member", id), or are left out with members=False."""
     found: dict = defaultdict(Counter)
     rows = (RecordTally.objects.filter(source=source, unit_id__in=list(ids), month__gte=first_month,
-                                       month__lte=last_month)
-            .exclude(total=0).values_list("unit_id", "month", "key", "total"))
-    for unit_id, month, key, total in rows:
+                                       month__lte=last_month).exclude(total=0))
+    if not members:
+        rows = rows.exclude(key__startswith=MEMBER)
+    for unit_id, month, key, total in rows.values_list("unit_id", "month", "key", "total"):
         if key.startswith(MEMBER):
             found[(unit_id, month)][("member", int(key[len(MEMBER):]))] += total
         else:
             found[(unit_id, month)][key] += total
     return found
+
+
+def read_members(source: RecordSource, ids, first_month: date, last_month: date) -> dict[tuple, set[int]]:
+    """(unit, month) → the ids of the members with a counted record there."""
+    found: dict = defaultdict(set)
+    for unit_id, month, key in (RecordTally.objects.filter(source=source, unit_id__in=list(ids),
+                                                           month__gte=first_month, month__lte=last_month,
+                                                           key__startswith=MEMBER, total__gt=0)
+                                .values_list("unit_id", "month", "key")):
+        found[(unit_id, month)].add(int(key[len(MEMBER):]))
+    return dict(found)
 
 
 # --- rebuilding from scratch -----------------------------------------------------------------------
