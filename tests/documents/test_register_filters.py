@@ -110,6 +110,9 @@ def names(documents, *keys) -> set[int]:
 
 
 def measure(code, unit):
+    from chinhquyenso.indicators import record_tallies
+
+    record_tallies.rebuild()  # the fixtures write documents directly, past the services (as the demo does)
     result = compute(Indicator.objects.get(code=code), unit=unit, start=date(2026, 11, 1), end=date(2026, 11, 30))
     return result.numerator, result.denominator
 
