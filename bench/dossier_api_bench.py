@@ -644,7 +644,8 @@ def processes() -> list[tuple[int, int, str]]:
 
 def cpu_snapshot(roots: dict[str, int]) -> dict[str, float]:
     """CPU seconds so far: this client, each started server (with its children), every
-    `postgres` process of the machine, and the whole machine (busy time of all CPUs)."""
+    `postgres` process of the machine, and the whole machine (busy time of all CPUs).
+    (The server processes of the bench database alone are followed by PgSampler.)"""
     procs = processes()
     with open("/proc/stat") as f:
         cpu = [int(x) for x in f.readline().split()[1:]]
@@ -652,7 +653,7 @@ def cpu_snapshot(roots: dict[str, int]) -> dict[str, float]:
     for name, root in roots.items():
         tree = {root} | {pid for pid, ppid, _ in procs if ppid == root}
         snap[name] = sum(proc_cpu_seconds(p) for p in tree)
-    snap["postgres (live backends)"] = sum(proc_cpu_seconds(p) for p, _, comm in procs if comm == "postgres")
+    snap["postgres (all databases)"] = sum(proc_cpu_seconds(p) for p, _, comm in procs if comm == "postgres")
     snap["machine_busy"] = (sum(cpu) - cpu[3] - cpu[4]) / os.sysconf("SC_CLK_TCK")
     return snap
 
@@ -705,7 +706,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def base_env(database_url: str, var_dir: Path) -> dict[str, str]:
+def base_env(database_url: str, var_dir: Path, redis_url: str = "") -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE",)}
     env.update({
         "DATABASE_URL": database_url, "CQS_VAR_DIR": str(var_dir), "CQS_BASE_DIR": str(REPO),
@@ -713,9 +714,16 @@ def base_env(database_url: str, var_dir: Path) -> dict[str, str]:
         "AXES_FAILURE_LIMIT": "100000", "DJANGO_SETTINGS_MODULE": "chinhquyenso.settings",
         "PYTHONPATH": str(REPO / "src") + (os.pathsep + os.environ["PYTHONPATH"]
                                             if os.environ.get("PYTHONPATH") else ""),
-        "PUBLIC_BASE_URL": f"http://{HOST}:8000", "REDIS_URL": "",
+        "PUBLIC_BASE_URL": f"http://{HOST}:8000", "REDIS_URL": redis_url,
     })
     return env
+
+
+def flush_redis(url: str) -> None:
+    """Empty the Redis database the bench was given (its sessions, cache and queued jobs)."""
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
 
 
 def run_checked(cmd: list[str], env: dict, label: str, log: Path) -> float:
@@ -816,7 +824,7 @@ def load(port: int, args, roots: dict[str, int], *, clients_n: int, warmup: floa
         clients.append(Client(i, port, jars, run))
     for c in clients:
         c.start()
-    cpu0 = cpu1 = None
+    cpu0 = cpu1 = sampler = None
     t_cpu0 = t_cpu1 = 0.0
     try:
         if sample_cpu:
@@ -844,11 +852,20 @@ def load(port: int, args, roots: dict[str, int], *, clients_n: int, warmup: floa
     if cpu0 and cpu1:
         dt = t_cpu1 - t_cpu0
         # processes that ended in the window take their CPU time with them: clamp at 0
+        if sampler is not None:
+            sampler.join(5)
+            cpu0["postgres (bench database)"], cpu1["postgres (bench database)"] = 0.0, sampler.cpu_seconds()
         result["cpu_cores"] = {k: max(0.0, (cpu1[k] - cpu0[k]) / dt) for k in cpu0}
+        # CPU per request: steadier than requests/s on a shared machine (the window's
+        # requests are those started in it; the CPU window ends with the last response)
+        done = sum(1 for c in clients for r in c.records if run.window_start <= r[1] < run.deadline)
+        if done:
+            result["cpu_ms_per_request"] = {k: max(0.0, cpu1[k] - cpu0[k]) * 1000 / done
+                                            for k in cpu0 if k not in ("client", "machine_busy",
+                                                                       "postgres (all databases)")}
     if sample_cpu and access_log and access_log.exists():
         result["server_ms"] = server_times(access_log, offset0, offset1)
     if sample_cpu and sampler is not None:
-        sampler.join(5)
         result["pg_waits"] = sampler.summary()
     return result
 
@@ -881,15 +898,22 @@ def server_times(log: Path, start: int, end: int) -> dict[str, dict]:
 
 class PgSampler(threading.Thread):
     """Samples pg_stat_activity of the bench database 5 times a second: how many server
-    connections are running, waiting for a lock, or idle inside a transaction."""
+    connections are running, waiting for a lock, or idle inside a transaction; and the
+    CPU time of those server processes (read at every sample, so a connection that ends,
+    e.g. after DB_CONN_MAX_AGE, loses at most one interval of its CPU time)."""
 
     def __init__(self, dbname: str, deadline: float) -> None:
         super().__init__(daemon=True, name="pg-sampler")
         self.dbname, self.deadline = dbname, deadline
         self.samples = 0
         self.counts: dict[str, int] = {}
+        self.first_cpu: dict[int, float] = {}  # pid -> CPU seconds when first seen (0: born since)
+        self.last_cpu: dict[int, float] = {}
         self.failed = ""
         self.start()
+
+    def cpu_seconds(self) -> float:
+        return sum(last - self.first_cpu[pid] for pid, last in self.last_cpu.items())
 
     def run(self) -> None:
         try:
@@ -901,11 +925,16 @@ class PgSampler(threading.Thread):
             with psycopg.connect(host=HOST, user="postgres", dbname=self.dbname, autocommit=True) as conn:
                 while time.perf_counter() < self.deadline:
                     rows = conn.execute(
-                        "SELECT state, wait_event_type, wait_event, query FROM pg_stat_activity "
+                        "SELECT state, wait_event_type, wait_event, query, pid FROM pg_stat_activity "
                         "WHERE datname = %s AND pid <> pg_backend_pid() AND backend_type = 'client backend'",
                         (self.dbname,)).fetchall()
+                    for *_, pid in rows:
+                        cpu = proc_cpu_seconds(pid)
+                        if cpu:
+                            self.first_cpu.setdefault(pid, cpu if not self.samples else 0.0)
+                            self.last_cpu[pid] = cpu
                     self.samples += 1
-                    for state, wtype, wevent, query in rows:
+                    for state, wtype, wevent, query, _pid in rows:
                         if state == "active" and wtype == "Lock":
                             # the statement that waits names the table whose row is locked
                             match = re.search(r'(?:FROM|UPDATE|INTO)\s+"(\w+)"', query or "")
@@ -991,7 +1020,10 @@ def bench_database(kind: str, args, cleanup: Cleanup) -> dict:
         cleanup.push(f"dropdb {name}", lambda: subprocess.run(
             ["dropdb", "-h", HOST, "-U", "postgres", "--if-exists", "--force", name], check=True))
         url = f"postgres://postgres@{HOST}:5432/{name}"
-    env = base_env(url, var_dir)
+    env = base_env(url, var_dir, args.redis)
+    if args.redis:
+        cleanup.push("empty the Redis database", lambda: flush_redis(args.redis))
+        flush_redis(args.redis)
     log = tmp / "setup.log"
     out: dict = {"db": kind}
 
@@ -1132,21 +1164,25 @@ def print_load(r: dict, args) -> None:
     if "cpu_cores" in r:
         c = dict(r["cpu_cores"])
         machine = c.pop("machine_busy")
-        other = machine - sum(c.values())
+        other = machine - sum(v for k, v in c.items() if k != "postgres (bench database)")
         parts = ", ".join(f"{k} {v:.2f}" for k, v in c.items())
         print(f"  CPU in the window, cores busy (machine has {os.cpu_count()}): all {machine:.2f} = {parts}, "
               f"other processes {other:.2f}")
+    if r.get("cpu_ms_per_request"):
+        print("  CPU ms per request: " + ", ".join(f"{k} {v:.1f}" for k, v in r["cpu_ms_per_request"].items()))
 
 
 def print_summary(results: list[dict], args) -> None:
     print("\n=== summary "
           f"({args.clients} clients, gunicorn {args.workers}×{args.threads} gthread, "
+          f"{'Redis ' + args.redis if args.redis else 'no Redis'}, "
           f"{os.cpu_count()} CPUs; a shared, noisy machine: compare runs, not single figures)")
-    print(f"  {'db':<9}{'req/s':>8}{'p50':>8}{'p95':>8}{'p99':>8}{'lc/s':>7}{'errors':>8}")
+    print(f"  {'db':<9}{'req/s':>8}{'p50':>8}{'p95':>8}{'p99':>8}{'lc/s':>7}{'errors':>8}{'CPU ms/req (gunicorn)':>23}")
     for r in results:
         x = r["load"]
+        cpu = x.get("cpu_ms_per_request", {}).get("gunicorn")
         print(f"  {r['db'] + ('*' if r.get('patched') else ''):<9}{x['rps']:8.1f}{x['p50']:8.1f}{x['p95']:8.1f}{x['p99']:8.1f}"
-              f"{x['lps']:7.2f}{x['errors']:8d}")
+              f"{x['lps']:7.2f}{x['errors']:8d}{cpu if cpu is not None else float('nan'):23.1f}")
     for r in results:
         if r["db"] == "postgres":
             x = r["load"]
@@ -1200,14 +1236,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pg-lock-workaround", action="store_true",
                    help="PostgreSQL only, bench-only: patch dossiers.services._lock in the server "
                         "processes to FOR UPDATE OF self (see PATCH); without it transitions fail there")
+    p.add_argument("--redis", metavar="URL", default="",
+                   help="run the server with REDIS_URL=URL (cache, sessions, RQ task queue), as a "
+                        "scaled-out deployment does; the bench empties that Redis database before and "
+                        "after, so give it one of its own, e.g. redis://127.0.0.1:6379/13")
     p.add_argument("--quick", action="store_true", help="smoke run: 4 clients, 10 s, 2 s warm-up")
     args = p.parse_args(argv)
     if args.quick:
         args.clients, args.duration, args.warmup = 4, 10, 2
         args.isolated, args.breakdown, args.slice = min(args.isolated, 3), min(args.breakdown, 2), 5
 
+    if args.redis and args.task_worker:
+        p.error("--task-worker runs the database task worker; with --redis the tasks go to RQ")
+
     signal.signal(signal.SIGTERM, _raise_interrupt)
-    print(f"code under test: {code_version()}; python {sys.version.split()[0]}; {os.cpu_count()} CPUs")
+    print(f"code under test: {code_version()}; python {sys.version.split()[0]}; {os.cpu_count()} CPUs"
+          + "".join(f"; {name}={os.environ[name]}" for name in ("DB_PREPARED_STATEMENTS", "DB_CONN_MAX_AGE")
+                    if os.environ.get(name)))
     cleanup = Cleanup()
     results = []
     try:

@@ -30,6 +30,27 @@ def test_entries_are_chained_in_sequence():
     assert len({e.entry_hash for e in entries}) == 3
 
 
+def test_any_content_is_chained_and_verifies(django_user_model, capsys):
+    """Whatever a summary holds (Vietnamese, quotes, nesting, numbers, nothing), the entry
+    as stored verifies, and what record_audit returns is what was stored."""
+    actor = django_user_model.objects.create_user("kiemtra", password="x-y-z-123")
+    summaries = [{"ghi chú": 'Nguyễn "Văn" \\ An\n\t', "số": [1, 2.5, None, True]},
+                 {"lồng": {"b": [{"c": "đ"}], "a": ""}}, None, {}]
+    written = []
+    for i, after in enumerate(summaries):
+        with transaction.atomic():
+            written.append(record_audit(actor=actor if i % 2 else None, action="test.content",
+                                        object_type="test", object_id=i, object_repr="Phường Tích Sơn",
+                                        before={"i": i}, after=after))
+    stored = list(AuditEntry.objects.filter(action="test.content").order_by("seq"))
+    assert [(e.pk, e.seq, e.at, e.prev_hash, e.entry_hash) for e in written] == \
+        [(e.pk, e.seq, e.at, e.prev_hash, e.entry_hash) for e in stored]
+    assert all(e.compute_hash() == e.entry_hash for e in stored)
+    assert [e.at for e in stored] == sorted(e.at for e in stored)
+    call_command("verify_audit")
+    assert str(AuditEntry.objects.count()) in capsys.readouterr().out
+
+
 def test_a_service_write_records_who_what_and_before_after(ward, django_user_model):
     actor = django_user_model.objects.create_user("admin1", password="x-y-z-123")
     org.create_successor(predecessors=[ward], code="8707", name="Phường Vĩnh Yên",

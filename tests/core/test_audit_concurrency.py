@@ -38,5 +38,7 @@ def test_parallel_transactions_keep_one_unbroken_chain():
     assert errors == []
     seqs = list(AuditEntry.objects.order_by("seq").values_list("seq", flat=True))
     assert seqs == list(range(1, writers * per_writer + 1))
+    times = list(AuditEntry.objects.order_by("seq").values_list("at", flat=True))
+    assert times == sorted(times)  # read in order, the log never goes back in time
     report = verify_chain()
     assert report.holds and report.checked == writers * per_writer

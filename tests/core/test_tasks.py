@@ -78,6 +78,18 @@ def test_email_is_sent_by_the_rq_worker(redis_queue):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_nothing_reaches_the_rq_queue_when_the_transaction_rolls_back(redis_queue):
+    from django.db import transaction
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        queue_email(to="a@example.vn", subject="s", body="b")
+        assert redis_queue.count == 0  # not before the commit either
+        raise RuntimeError("rolled back")
+    assert redis_queue.count == 0
+    assert not OutgoingEmail.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_sms_goes_through_the_configured_sender_with_the_number_masked(settings, caplog):
     import logging
 

@@ -169,6 +169,21 @@ def test_an_authenticator_set_up_is_asked_for_even_without_a_policy(client, offi
     assert client.get("/can-bo/").status_code == 200
 
 
+def test_a_policy_or_an_authenticator_added_during_a_session_applies_at_its_next_request(
+        client, official_with_role, ward):
+    """Open sessions are checked again on every request, not once at login."""
+    user = official_with_role(Role.SPECIALIST, ward).user
+    log_in(client, user)
+    assert client.get("/can-bo/").status_code == 200
+    services.set_second_factor_policy(role=Role.SPECIALIST, required=True)
+    assert urlsplit(client.get("/can-bo/")["Location"]).path == ENROL_PAGE
+    assert client.get("/api/v1/").status_code == 403
+    services.set_second_factor_policy(role=Role.SPECIALIST, required=False)
+    assert client.get("/can-bo/").status_code == 200
+    authenticator_for(user)  # set up in another session, e.g. on the official's phone
+    assert urlsplit(client.get("/can-bo/")["Location"]).path == CODE_PAGE
+
+
 def test_required_without_an_authenticator_goes_to_enrolment_first(client, official_with_role, ward):
     user = official_with_role(Role.AUDITOR, ward).user
     services.set_second_factor_policy(role=Role.AUDITOR, required=True)

@@ -60,63 +60,106 @@ def record_audit(
         after=_json_safe(after),
     )
     # The chain head stays locked from here until the caller's transaction ends: every
-    # other audited transaction waits for it. On PostgreSQL the append therefore takes
-    # two statements (lock and read the head; insert the entry and move the head), not
-    # three, and no ORM query building happens while the lock is held.
-    head = _lock_chain_head()
+    # other audited transaction waits for it. On PostgreSQL one statement locks the head,
+    # stamps and hashes the entry, inserts it and moves the head, so the lock is held for
+    # that statement and the COMMIT only; elsewhere (SQLite, whose IMMEDIATE transactions
+    # already serialise writers) the head is locked, read and moved with the ORM.
+    if connection.vendor == "postgresql":
+        if not _append_postgresql(entry):  # no chain head yet: the log's first entry
+            AuditChainHead.objects.get_or_create(pk=1)
+            if not _append_postgresql(entry):
+                raise RuntimeError("the audit chain head could not be created")
+        return entry
+    head, _created = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
     entry.seq = head.last_seq + 1
     entry.at = timezone.now()
     entry.prev_hash = head.last_hash
     entry.entry_hash = entry.compute_hash()
-    if connection.vendor == "postgresql":
-        _append_postgresql(entry)
-    else:
-        entry.save()
-        head.last_seq = entry.seq
-        head.last_hash = entry.entry_hash
-        head.save(update_fields=["last_seq", "last_hash"])
+    entry.save()
+    head.last_seq = entry.seq
+    head.last_hash = entry.entry_hash
+    head.save(update_fields=["last_seq", "last_hash"])
     return entry
 
 
-def _lock_chain_head() -> AuditChainHead:
-    """The chain head, locked until the transaction ends (created on first use)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(_postgresql_statements()[0])
-            row = cursor.fetchone()
-        if row is not None:
-            return AuditChainHead(pk=1, last_seq=row[0], last_hash=row[1])
-    head, _created = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
-    return head
-
-
-_ENTRY_FIELDS = [f for f in AuditEntry._meta.concrete_fields if not f.primary_key]
+# Filled in by the database, under the chain head's lock; the rest of the entry is bound.
+_CHAINED = ("seq", "at", "prev_hash", "entry_hash")
+_BOUND_FIELDS = [f for f in AuditEntry._meta.concrete_fields
+                 if not f.primary_key and f.name not in _CHAINED]
 
 
 @functools.cache
-def _postgresql_statements() -> tuple[str, str]:
-    """Lock-and-read of the chain head, and insert-the-entry-and-move-the-head in one
-    statement. Built once from the models' metadata only (no outside input)."""
+def _postgresql_append() -> str:
+    """The append as one statement: lock the chain head; take the time; hash the entry
+    as AuditEntry.compute_hash() does (SHA-256 of its canonical JSON, whose parts that
+    only the head decides, i.e. time, previous hash and sequence, are filled in here);
+    insert it; move the head. Built once from the models' metadata only (no outside
+    input). Returns no row when the head does not exist yet."""
     qn = connection.ops.quote_name
-    head, entries, pk = (qn(AuditChainHead._meta.db_table), qn(AuditEntry._meta.db_table),
-                         qn(AuditEntry._meta.pk.column))
-    columns = ", ".join(qn(f.column) for f in _ENTRY_FIELDS)
-    placeholders = ", ".join(["%s"] * len(_ENTRY_FIELDS))
-    lock = f"SELECT last_seq, last_hash FROM {head} WHERE id = 1 FOR UPDATE"  # noqa: S608
-    append = (f"WITH new_entry AS (INSERT INTO {entries} ({columns}) VALUES ({placeholders}) "  # noqa: S608
-              f"RETURNING {pk}) UPDATE {head} SET last_seq = %s, last_hash = %s WHERE id = 1 "
-              f"RETURNING (SELECT {pk} FROM new_entry)")
-    return lock, append
+    head, entries = qn(AuditChainHead._meta.db_table), qn(AuditEntry._meta.db_table)
+    field = AuditEntry._meta.get_field
+    columns = ", ".join(qn(field(name).column) for name in _CHAINED)
+    bound_columns = ", ".join(qn(f.column) for f in _BOUND_FIELDS)
+    # typed as the columns, except text as text: too long a value fails as in an INSERT
+    # instead of being cut by a cast to varchar(n) after it was hashed
+    bound_values = ", ".join(
+        f"CAST(%s AS {'text' if f.get_internal_type() == 'CharField' else f.cast_db_type(connection)})"
+        for f in _BOUND_FIELDS)
+    at_text = """to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')"""
+    canonical = f"%s || {at_text} || %s || prev || %s || seq::text || %s"
+    returned = ", ".join(f"new_entry.{qn(field(name).column)}"
+                         for name in ("id", *_CHAINED))
+    return (
+        f"WITH head AS MATERIALIZED (SELECT last_seq + 1 AS seq, last_hash AS prev FROM {head} "  # noqa: S608
+        f"WHERE id = 1 FOR UPDATE), "
+        f"stamped AS MATERIALIZED (SELECT seq, prev, clock_timestamp() AS at FROM head), "
+        f"hashed AS MATERIALIZED (SELECT seq, at, prev, "
+        f"encode(sha256(convert_to({canonical}, 'UTF8')), 'hex') AS hash FROM stamped), "
+        f"new_entry AS (INSERT INTO {entries} ({columns}, {bound_columns}) "
+        f"SELECT seq, at, prev, hash, {bound_values} FROM hashed RETURNING *) "
+        f"UPDATE {head} SET last_seq = new_entry.{qn(field('seq').column)}, "
+        f"last_hash = new_entry.{qn(field('entry_hash').column)} FROM new_entry WHERE {head}.id = 1 "
+        f"RETURNING {returned}"
+    )
 
 
-def _append_postgresql(entry: AuditEntry) -> None:
-    """Insert `entry` and move the (locked) chain head to it, in one round trip."""
-    params = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in _ENTRY_FIELDS]
+# Where the database fills in AuditEntry.payload()'s values, in the keys' sorted order
+# (as _postgresql_append() concatenates them), and what encloses each value in JSON.
+_SLOTS = {"at": ('"', '+00:00"'), "prev_hash": ('"', '"'), "seq": ("", "")}
+
+
+def _canonical_parts(entry: AuditEntry) -> list[str]:
+    """AuditEntry.compute_hash()'s canonical JSON of `entry`, cut where the time, the
+    previous hash and the sequence number go: json.dumps() writes a dict key by key in
+    sorted order, so the pieces joined with the values give the same text."""
+    entry.seq, entry.at, entry.prev_hash = 0, timezone.now(), ""  # placeholders, replaced
+    payload = entry.payload()
+    dump = functools.partial(json.dumps, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    parts, current = [], "{"
+    for i, key in enumerate(sorted(payload)):
+        current += ("," if i else "") + dump(key) + ":"
+        if key in _SLOTS:
+            opening, closing = _SLOTS[key]
+            parts.append(current + opening)
+            current = closing
+        else:
+            current += dump(payload[key])
+    parts.append(current + "}")
+    return parts
+
+
+def _append_postgresql(entry: AuditEntry) -> bool:
+    """Append `entry` to the chain in one round trip; False when there is no head yet."""
+    params = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in _BOUND_FIELDS]
     with connection.cursor() as cursor:
-        cursor.execute(_postgresql_statements()[1], [*params, entry.seq, entry.entry_hash])
-        entry.pk = cursor.fetchone()[0]
+        cursor.execute(_postgresql_append(), [*_canonical_parts(entry), *params])
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    entry.pk, entry.seq, entry.at, entry.prev_hash, entry.entry_hash = row
     entry._state.adding = False
     entry._state.db = connection.alias
+    return True
 
 
 def queue_email(*, to: str, subject: str, body: str, actor=None, audit: bool = True) -> OutgoingEmail:

@@ -72,8 +72,11 @@ def find_for_tracking(*, code: str, id4: str) -> Dossier | None:
     id4 = id4.strip()
     if len(id4) != 4 or not id4.isdigit():
         return None
-    dossier = Dossier.objects.select_related("procedure", "agency").filter(code=code.strip()).first()
-    if dossier is None or not dossier.applicant_id_number.endswith(id4):
+    try:  # codes are unique: no ordering needed
+        dossier = Dossier.objects.select_related("procedure", "agency").get(code=code.strip())
+    except Dossier.DoesNotExist:
+        return None
+    if not dossier.applicant_id_number.endswith(id4):
         return None
     return dossier
 

@@ -363,8 +363,11 @@ def forward_dossier(*, dossier_id: int, actor, note: str = "", at: datetime | No
     _require_right(actor, STEP_ACTION[step.role], dossier)
     if step.role == Role.SPECIALIST and dossier.assignee_id not in (None, actor.pk):
         raise PermissionDenied(_("This dossier is assigned to another official."))
-    if step.role == Role.LEADER and not dossier.files.filter(kind=DossierFile.Kind.RESULT).exists():
-        raise TransitionNotAllowed(_("Attach the result before signing it off."))
+    result_attached = None  # asked at most once: the leader's step may also finish the dossier
+    if step.role == Role.LEADER:
+        result_attached = dossier.files.filter(kind=DossierFile.Kind.RESULT).exists()
+        if not result_attached:
+            raise TransitionNotAllowed(_("Attach the result before signing it off."))
     steps = _steps(dossier)
     position = next(i for i, s in enumerate(steps) if s.pk == step.pk)
     from_state = dossier.state
@@ -377,7 +380,9 @@ def forward_dossier(*, dossier_id: int, actor, note: str = "", at: datetime | No
         dossier.state = State.DONE
     if dossier.state == State.DONE:
         dossier.finished_at = at
-        if dossier.files.filter(kind=DossierFile.Kind.RESULT).exists():
+        if result_attached is None:
+            result_attached = dossier.files.filter(kind=DossierFile.Kind.RESULT).exists()
+        if result_attached:
             dossier.result_electronic = True
             _after_commit_issue("result_notice", dossier.pk, actor)
     dossier.save()
