@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Q
 
 from chinhquyenso.org.models import AdministrativeUnit
 
@@ -168,19 +168,6 @@ FORMULAS: dict[str, Formula] = {
                                      "received_eid", "received_online"),
 }
 
-# Confirmed activities of the community teams are few (a few per team and week): they
-# are summed from their own table, by the residential group of the team.
-ACTIVITY_CODES = frozenset({"hoat-dong-cong-dong"})
-
-
-def people_reached(ids, start: date, end: date) -> int:
-    from chinhquyenso.community.models import Activity
-
-    row = Activity.objects.filter(status=Activity.Status.CONFIRMED, team__group_id__in=ids,
-                                  day__gte=start, day__lte=end).aggregate(num=Sum("people_reached"))
-    return row["num"] or 0
-
-
 def is_computable(indicator: Indicator) -> bool:
     return indicator.code in FORMULAS or indicator.code in MEASURES
 
@@ -226,9 +213,6 @@ def compute(indicator: Indicator, *, unit: AdministrativeUnit, start: date, end:
         if summed is None:
             return Result(None, None, None, Source.REPORTED)
         return Result(summed[0], summed[1], ratio(summed[0], summed[1], indicator.factor), Source.REPORTED)
-    if indicator.code in ACTIVITY_CODES:
-        numerator = people_reached(unit_ids(unit), start, end)
-        return Result(numerator, None, ratio(numerator, None, indicator.factor))
     if indicator.code in MEASURES:
         numerator, denominator = measure_numbers(indicator.code, unit, start, end)
         return Result(numerator, denominator, ratio(numerator, denominator, indicator.factor))
