@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, DateField, F, Func, Q, Sum
+from django.db.models import Aggregate, CharField, Count, DateField, F, Func, Max, Q, Sum, Value
 from django.utils import timezone
 
 from . import aggregates
@@ -171,21 +171,54 @@ def activity_source(ids, first_month, last_month) -> dict:
     return read(RecordSource.ACTIVITIES, ids, first_month, last_month, members=False)
 
 
-def member_source(ids, first_month, last_month) -> dict:
-    """(residential group, month) → the ids of the current members with a confirmed
-    activity, as a set, so that a member active in several months counts once; members
-    who left count in people reached, not as active members. From the record tallies."""
-    from chinhquyenso.community.models import Member
+class ActiveMembers:
+    """The current members with a confirmed activity in a set of units and months, each
+    counted once however many months or groups they were active in. Counted by the
+    database from the record tallies' member keys ("member:<id>"), not by reading them:
+    a city has a row per member and month. A count for one month reads every month of
+    the source's span for those units at once (a dashboard's trend asks month by month)."""
 
-    from .models import RecordSource
-    from .record_tallies import read_members
+    def __init__(self, first_month: date, last_month: date):
+        self.first_month, self.last_month = first_month, last_month
+        self.counted: dict = {}
 
-    found = read_members(RecordSource.ACTIVITIES, ids, first_month, last_month)
-    everyone = set().union(*found.values()) if found else set()
-    if everyone:
-        current = set(Member.objects.filter(pk__in=everyone, is_active=True).values_list("pk", flat=True))
-        found = {cell: members & current for cell, members in found.items()}
-    return found
+    def _rows(self, ids):
+        from django.db.models.functions import Cast, Concat
+
+        from chinhquyenso.community.models import Member
+
+        from .models import RecordSource, RecordTally
+        from .record_tallies import MEMBER
+
+        left = (Member.objects.filter(is_active=False)
+                .annotate(tally_key=Concat(Value(MEMBER), Cast("pk", CharField()), output_field=CharField()))
+                .values("tally_key"))
+        return (RecordTally.objects.filter(source=RecordSource.ACTIVITIES, unit_id__in=list(ids),
+                                           key__startswith=MEMBER, total__gt=0)
+                .exclude(key__in=left))
+
+    def count(self, ids, months) -> int:
+        ids, months = frozenset(ids), tuple(sorted(set(months)))
+        if (ids, months) not in self.counted:
+            rows = self._rows(ids)
+            if len(months) == 1:
+                by_month = dict(rows.filter(month__gte=self.first_month, month__lte=self.last_month)
+                                .values("month").annotate(n=Count("key", distinct=True))
+                                .order_by().values_list("month", "n"))
+                month = self.first_month
+                while month <= self.last_month:
+                    self.counted[(ids, (month,))] = by_month.get(month, 0)
+                    month = _month_after(month)
+            else:
+                self.counted[(ids, months)] = (rows.filter(month__in=list(months))
+                                               .values("key").distinct().count())
+        return self.counted.get((ids, months), 0)
+
+
+def member_source(ids, first_month, last_month) -> ActiveMembers:
+    """The active members of any units and months within those read (`count`); members
+    who left count in people reached, not as active members."""
+    return ActiveMembers(first_month, last_month)
 
 
 def _tallied(source_name: str) -> Callable:
@@ -265,17 +298,32 @@ def scan_complaints(ids, first_month, last_month) -> dict:
     return _by_month(rows, "dossier__agency__unit_id", "month", ("due", "on_time", "judged", "satisfied"))
 
 
-def procedure_source(ids, first_month, last_month) -> dict:
-    """("procedures", unit) → the published procedures a unit handles (by its level),
-    with their service level and completeness; ("usage", unit, month) → per procedure
-    the dossier metrics the service index reads."""
-    from chinhquyenso.org.models import AdministrativeUnit, UnitLevel
+class ProcedureIds(Aggregate):
+    """The ids of a group's procedures as one text, "3,17,42": a (unit, month, metric)
+    cell of the monthly tallies in one row instead of one row per procedure."""
+
+    function = "GROUP_CONCAT"
+    template = "%(function)s(%(expressions)s)"
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, function="STRING_AGG",
+                           template="%(function)s(CAST(%(expressions)s AS TEXT), ',')", **extra)
+
+
+_catalogue_cache: dict = {}
+
+
+def procedure_catalogue() -> dict:
+    """level → (id, service level, complete, with a fee) of the published procedures.
+    Read again only when a procedure was added, removed or saved (its `updated_at`; the
+    procedure services save the procedure with its components and steps); the catalogue
+    changes a few times a year, the dashboards read it on every view."""
     from chinhquyenso.procedures.models import CompetentLevel, Procedure
 
-    from .models import MonthlyTally
-
-    ids = list(ids)
-    levels = dict(AdministrativeUnit.objects.filter(pk__in=ids).values_list("pk", "level"))
+    version = tuple(Procedure.objects.aggregate(n=Count("pk"), last=Max("updated_at")).values())
+    if _catalogue_cache.get("version") == version:
+        return _catalogue_cache["offered"]
     offered = {CompetentLevel.CITY: [], CompetentLevel.WARD: []}
     for procedure in (Procedure.objects.filter(is_published=True)
                       .annotate(n_components=Count("components", distinct=True),
@@ -283,23 +331,40 @@ def procedure_source(ids, first_month, last_month) -> dict:
                       .only("pk", "level", "service_level", "form", "fees", "legal_basis")):
         complete = bool(procedure.n_components and procedure.n_steps and procedure.legal_basis
                         and procedure.fees is not None)
-        offered[procedure.level].append((procedure.pk, procedure.service_level, complete,
-                                         any(int(fee.get("amount") or 0) > 0 for fee in procedure.fees or [])))
+        offered.setdefault(procedure.level, []).append(
+            (procedure.pk, procedure.service_level, complete,
+             any(int(fee.get("amount") or 0) > 0 for fee in procedure.fees or [])))
+    _catalogue_cache.update(version=version, offered=offered)
+    return offered
+
+
+def procedure_source(ids, first_month, last_month) -> dict:
+    """("procedures", unit) → the published procedures a unit handles (by its level),
+    with their service level and completeness; "used" → (unit, month) → metric → the
+    procedures with dossiers counted in that metric (the usage the service index reads)."""
+    from chinhquyenso.org.models import AdministrativeUnit, UnitLevel
+    from chinhquyenso.procedures.models import CompetentLevel
+
+    from .models import MonthlyTally
+
+    ids = list(ids)
+    offered = procedure_catalogue()
     found: dict = {}
-    for pk, level in levels.items():
+    for pk, level in AdministrativeUnit.objects.filter(pk__in=ids).values_list("pk", "level"):
         if level == UnitLevel.DISTRICT:
-            found[("procedures", pk)] = offered[CompetentLevel.CITY]
+            found[("procedures", pk)] = offered.get(CompetentLevel.CITY, [])
         elif level == UnitLevel.WARD:
-            found[("procedures", pk)] = offered[CompetentLevel.WARD]
+            found[("procedures", pk)] = offered.get(CompetentLevel.WARD, [])
     wanted = [Metric.RECEIVED, Metric.RECEIVED_ONLINE, Metric.RECEIVED_POPULATION_DATA,
               Metric.FINISHED_PAID_ONLINE]
-    usage: dict = defaultdict(lambda: defaultdict(Counter))
-    for unit_id, month, procedure_id, metric, total in (
+    used: dict = defaultdict(dict)
+    for unit_id, month, metric, procedures in (
             MonthlyTally.objects.filter(unit_id__in=ids, month__gte=first_month, month__lte=last_month,
                                         metric__in=wanted, total__gt=0)
-            .values_list("unit_id", "month", "procedure_id", "metric", "total")):
-        usage[(unit_id, month)][procedure_id][metric] += total
-    found["usage"] = usage
+            .values("unit_id", "month", "metric").annotate(procedures=ProcedureIds("procedure_id"))
+            .order_by().values_list("unit_id", "month", "metric", "procedures")):
+        used[(unit_id, month)][metric] = {int(pk) for pk in procedures.split(",")}
+    found["used"] = used
     return found
 
 
@@ -394,12 +459,7 @@ def _ratio_of(source: str, numerator: str, denominator: str | None, *, monthly: 
 
 
 def _active_members(data, ids, months, **_):
-    ids, months = set(ids), set(months)
-    active = set()
-    for (unit_id, month), members in data["members"].items():
-        if unit_id in ids and month in months:
-            active |= members
-    return len(active), summed_by_unit(data, "teams", ids)["members"]
+    return data["members"].count(ids, months), summed_by_unit(data, "teams", ids)["members"]
 
 
 MEASURES: dict[str, Measure] = {

@@ -311,6 +311,9 @@ def unit_dashboard(unit: AdministrativeUnit, period: Period, *, public: bool = F
     sources = load_sources({name for code in measured for name in MEASURES[code].sources},
                            all_ids, first, months[-1], loaded={"dossiers": dossier_cells(totals)})
     reported = _reported(indicators, all_ids, period, trend)
+    reported_units: dict = defaultdict(dict)  # (indicator, start, end) → unit → value
+    for (indicator_id, unit_id, start, end), row in reported.items():
+        reported_units[(indicator_id, start, end)][unit_id] = row
     targets = Targets(period.start.year)
     unit_chain = _chain(unit)
     links = not public
@@ -326,8 +329,8 @@ def unit_dashboard(unit: AdministrativeUnit, period: Period, *, public: bool = F
                 return MEASURES[_indicator.code].numbers(sources, ids, span,
                                                          unit_id=exact_unit.pk if exact_unit else None)
             if _indicator.source == Source.REPORTED and exact_unit is not None:
-                own = {u: (row.numerator, row.denominator) for u in ids
-                       if (row := reported.get((_indicator.pk, u, start, end))) is not None}
+                own = {u: (row.numerator, row.denominator)
+                       for u, row in reported_units.get((_indicator.pk, start, end), {}).items() if u in ids}
                 return rolled_up_report(exact_unit.pk, below, own) or (None, None)
             return None, None
 
@@ -376,15 +379,19 @@ def procedure_rows(unit, ids, period, indicators, targets, chain) -> list[Proced
     totals = aggregates.procedure_totals(ids, months[0], months[-1], metrics=used)
     procedure_ids = sorted({p for p, _m in totals})
     names = {p.pk: p for p in Procedure.objects.filter(pk__in=procedure_ids).only("pk", "name", "code")}
+    by_procedure: dict = defaultdict(dict)
+    for (procedure_id, metric), n in totals.items():
+        by_procedure[procedure_id][metric] = n
+    goals = [(indicator, targets.get(indicator, chain), list(indicator.legends.all())) for indicator in indicators]
     rows = []
     for procedure_id in procedure_ids:
-        by_metric = {metric: n for (p, metric), n in totals.items() if p == procedure_id}
+        by_metric = by_procedure[procedure_id]
         figures = {}
-        for indicator in indicators:
+        for indicator, target, bands in goals:
             numerator, denominator = FORMULAS[indicator.code].numbers(by_metric)
             figures[indicator.code] = _figure(
-                indicator, numerator, denominator, target=targets.get(indicator, chain),
-                bands=indicator.legends.all(), unit=unit, period=period, procedure_id=procedure_id,
+                indicator, numerator, denominator, target=target,
+                bands=bands, unit=unit, period=period, procedure_id=procedure_id,
                 links=True)
         procedure = names.get(procedure_id)
         rows.append(ProcedureRow(procedure_id, procedure.name if procedure else str(procedure_id),

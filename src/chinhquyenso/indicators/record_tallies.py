@@ -131,17 +131,6 @@ def read(source: RecordSource, ids, first_month: date, last_month: date, *, memb
     return found
 
 
-def read_members(source: RecordSource, ids, first_month: date, last_month: date) -> dict[tuple, set[int]]:
-    """(unit, month) → the ids of the members with a counted record there."""
-    found: dict = defaultdict(set)
-    for unit_id, month, key in (RecordTally.objects.filter(source=source, unit_id__in=list(ids),
-                                                           month__gte=first_month, month__lte=last_month,
-                                                           key__startswith=MEMBER, total__gt=0)
-                                .values_list("unit_id", "month", "key")):
-        found[(unit_id, month)].add(int(key[len(MEMBER):]))
-    return dict(found)
-
-
 # --- rebuilding from scratch -----------------------------------------------------------------------
 
 def _scans() -> dict:

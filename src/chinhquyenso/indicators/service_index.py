@@ -104,16 +104,7 @@ def _used(data, ids, months) -> dict[int, set[int]]:
     key = (frozenset(ids), tuple(months))
     if key in memo:
         return memo[key]
-    cells = data.get("_used_cells")
-    if cells is None:  # (unit, month) → metric → procedures, once per dashboard
-        cells = data["_used_cells"] = {}
-        for cell, procedures in data["procedures"]["usage"].items():
-            by_metric: dict[int, set[int]] = {}
-            for procedure_id, counts in procedures.items():
-                for metric, n in counts.items():
-                    if n:
-                        by_metric.setdefault(metric, set()).add(procedure_id)
-            cells[cell] = by_metric
+    cells = data["procedures"]["used"]  # (unit, month) → metric → procedures
     used: dict[int, set[int]] = {}
     unit_ids, wanted = key[0], set(months)
     for (unit_id, month), by_metric in cells.items():
