@@ -20,8 +20,10 @@ fully online in 2026-11, Tích Sơn 2/3 eligible; after an e-ID login 1/3.
 """
 
 import copy
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from chinhquyenso.dossiers import services as svc
 from chinhquyenso.org.models import AgencyKind, Role
@@ -63,6 +65,27 @@ def other_counter_officer(other_pc, other_ward):
 @pytest.fixture
 def reporter(city):
     return OfficialFactory(full_name="Trần Văn Báo", roles=[(Role.UNIT_ADMIN, city)]).user
+
+
+@pytest.fixture
+def certificates(leader, counter, specialist):
+    """Personal signing certificates: the leader's in force, the counter officer's
+    expired, the specialist's withdrawn. Returns the moment they are measured from."""
+    from chinhquyenso.documents.models import SigningCredential
+
+    now = timezone.now()
+
+    def credential(user, **kwargs):
+        values = {"not_before": now - timedelta(days=10), "not_after": now + timedelta(days=300), "is_active": True}
+        values.update(kwargs)
+        SigningCredential.objects.create(official=user.official, source="file", certificate=b"-",
+                                         subject=user.official.full_name, issuer="CA", serial_number="1",
+                                         fingerprint=str(user.pk).zfill(64), **values)
+
+    credential(leader)
+    credential(counter, not_after=now - timedelta(days=1))   # expired
+    credential(specialist, is_active=False)                  # withdrawn
+    return now
 
 
 def _files(procedure):

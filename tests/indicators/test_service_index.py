@@ -163,21 +163,7 @@ def test_documents_indicators(ward_pc, ward, leader):
     assert numbers("van-ban-den-dung-han") == (1, 2, Decimal("50.00"))
 
 
-def test_officials_with_a_signing_certificate_in_force(ward_pc, ward, leader, counter, specialist):
-    from chinhquyenso.documents.models import SigningCredential
-
-    now = timezone.now()
-
-    def credential(user, **kwargs):
-        values = {"not_before": now - timedelta(days=10), "not_after": now + timedelta(days=300), "is_active": True}
-        values.update(kwargs)
-        SigningCredential.objects.create(official=user.official, source="file", certificate=b"-",
-                                         subject=user.official.full_name, issuer="CA", serial_number="1",
-                                         fingerprint=str(user.pk).zfill(64), **values)
-
-    credential(leader)
-    credential(counter, not_after=now - timedelta(days=1))   # expired
-    credential(specialist, is_active=False)                  # withdrawn
+def test_officials_with_a_signing_certificate_in_force(ward_pc, ward, certificates):
     result = compute(Indicator.objects.get(code="can-bo-dinh-danh-so"), unit=ward,
                      start=date(2026, 11, 1), end=date(2026, 11, 30))
     officials = ward_pc.officials.filter(user__is_active=True).count()
