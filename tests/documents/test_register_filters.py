@@ -218,3 +218,30 @@ def test_the_pager_and_the_excel_export_keep_the_filter(client, outgoing, incomi
                                              {"set": "completed", "unit": ward.pk, **NOVEMBER}))
     assert len(rows) == 3
 
+
+
+def api_listed(client, kind, **query) -> set[int]:
+    response = client.get(f"/api/v1/documents/{kind}", {"limit": 500, **query})
+    assert response.status_code == 200, response.content[:300]
+    return {d["id"] for d in response.json()}
+
+
+def test_the_api_lists_the_documents_behind_a_number_as_the_registers_do(
+        client, outgoing, incoming, admin, tich_son_leader, ward, city):
+    open_as(client, admin)
+    ward_november = {"unit": ward.pk, **NOVEMBER}
+    assert api_listed(client, "outgoing", set="issued_signed", **ward_november) == names(outgoing, "A", "B")
+    assert api_listed(client, "outgoing", set="issued_signed", unit=city.pk, **NOVEMBER) == names(
+        outgoing, "A", "B", "G", "H")
+    assert api_listed(client, "outgoing", **NOVEMBER) == names(outgoing, "A", "B", "C", "G", "H")
+    assert api_listed(client, "incoming", set="completed_on_time", **ward_november) == names(incoming, "P")
+    assert api_listed(client, "incoming", set="handled", **ward_november) == names(incoming, "P", "Q", "T")
+    assert api_listed(client, "incoming", unit=999999) == set()
+    # Unlike the pages, the API refuses what it does not know rather than ignore it.
+    unknown = client.get("/api/v1/documents/outgoing", {"set": "everything"})
+    assert unknown.status_code == 400 and "issued_signed" in unknown.json()["detail"]
+    assert client.get("/api/v1/documents/incoming", {"from": "2026-11-30", "to": "2026-11-01"}).status_code == 400
+    assert client.get("/api/v1/documents/incoming", {"from": "30/11/2026"}).status_code == 422
+    # Never wider than the caller's own registers.
+    open_as(client, tich_son_leader)
+    assert api_listed(client, "outgoing", set="issued", unit=city.pk, **NOVEMBER) == names(outgoing, "A", "B", "C")

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
@@ -165,11 +165,29 @@ def _page(limit: int, offset: int) -> slice:
 
 # --- outgoing ----------------------------------------------------------------------------------
 
-@router.get("outgoing", response=list[OutgoingOut], summary="Outgoing documents the caller sees")
+def _behind_number(documents, kind: str, set_name: str, unit: int | None, start: date | None, end: date | None):
+    """The dashboard's filters, as the registers apply them (documents.queries.behind_number):
+    a set of documents the indicators count, a unit (with the units below it and merged
+    into it), local days on the set's moment (issue, registration or completion)."""
+    sets = queries.OUTGOING_SETS if kind == "outgoing" else queries.INCOMING_SETS
+    if set_name and set_name not in sets:
+        raise HttpError(400, _("Unknown set of documents; known: %(sets)s.") % {"sets": ", ".join(sets)})
+    if start and end and end < start:
+        raise HttpError(400, _("The period ends before it starts."))
+    filters = queries.RegisterFilters(start=start, end=end, unit_id=unit, set_name=set_name)
+    return queries.behind_number(documents, filters, kind) if filters.behind_a_number else documents
+
+
+@router.get("outgoing", response={200: list[OutgoingOut], 400: ErrorOut}, summary="Outgoing documents the caller sees",
+            description="`set` (issued, issued_signed), `unit` (an administrative unit's id) and `from`/`to` "
+                        "(local days, on the moment of the set; without a set, of issue) select the documents "
+                        "behind a number of the indicators' dashboard.")
 def list_outgoing(request, state: str = "", year: int | None = None, type: str = "",  # noqa: A002
-                  limit: int = 100, offset: int = 0):
+                  limit: int = 100, offset: int = 0, set: str = "", unit: int | None = None,  # noqa: A002
+                  start: date | None = Query(None, alias="from"), end: date | None = Query(None, alias="to")):
     documents = queries.with_readable(queries.visible_outgoing(request.user), request.user).prefetch_related(
         "internal_recipients")
+    documents = _behind_number(documents, "outgoing", set, unit, start, end)
     if state:
         documents = documents.filter(state=state)
     if year:
@@ -307,10 +325,17 @@ def export_edxml(request, document_id: int):
 
 # --- incoming ----------------------------------------------------------------------------------
 
-@router.get("incoming", response=list[IncomingOut], summary="Incoming documents of the caller's agencies")
-def list_incoming(request, state: str = "", year: int | None = None, limit: int = 100, offset: int = 0):
+@router.get("incoming", response={200: list[IncomingOut], 400: ErrorOut},
+            summary="Incoming documents of the caller's agencies",
+            description="`set` (registered, handled, completed, completed_on_time), `unit` and `from`/`to` "
+                        "select the documents behind a number of the indicators' dashboard, as for outgoing "
+                        "documents (without a set, the days are those of registration).")
+def list_incoming(request, state: str = "", year: int | None = None, limit: int = 100, offset: int = 0,
+                  set: str = "", unit: int | None = None,  # noqa: A002
+                  start: date | None = Query(None, alias="from"), end: date | None = Query(None, alias="to")):
     documents = queries.with_readable(queries.visible_incoming(request.user), request.user).prefetch_related(
         "co_units")
+    documents = _behind_number(documents, "incoming", set, unit, start, end)
     if state:
         documents = documents.filter(state=state)
     if year:

@@ -354,7 +354,7 @@ def _filter_unit(filters: RegisterFilters):
     return AdministrativeUnit.objects.filter(pk=filters.unit_id).first()
 
 
-def _behind_number(documents: QuerySet, filters: RegisterFilters, kind: str) -> QuerySet:
+def behind_number(documents: QuerySet, filters: RegisterFilters, kind: str) -> QuerySet:
     """The documents of the set, unit and period of the filter (each when given)."""
     from datetime import datetime, time, timedelta
 
@@ -483,7 +483,7 @@ def outgoing_register(user, filters: RegisterFilters) -> QuerySet[OutgoingDocume
     if filters.text:  # a confidential subject's words do not leak through the search
         documents = text_matches(documents, filters.text, search.OUTGOING, _agency_ids(user)).filter(
             readable_outgoing_q(user))
-    documents = _behind_number(documents, filters, "outgoing")
+    documents = behind_number(documents, filters, "outgoing")
     return with_readable(documents, user).order_by(F("year").desc(nulls_first=True), F("issued_on").desc(nulls_first=True),
                               F("number").desc(nulls_first=True), "-created_at", "-pk")
 
@@ -506,7 +506,7 @@ def incoming_register(user, filters: RegisterFilters) -> QuerySet[IncomingDocume
     if filters.text:
         documents = text_matches(documents, filters.text, search.INCOMING, _agency_ids(user)).filter(
             readable_incoming_q(user))
-    documents = _behind_number(documents, filters, "incoming")
+    documents = behind_number(documents, filters, "incoming")
     return with_readable(documents, user).order_by(F("year").desc(nulls_first=True),
                               F("incoming_number").desc(nulls_first=True), "-received_at", "-pk")
 
