@@ -165,6 +165,10 @@ def _page(limit: int, offset: int) -> slice:
 
 # --- outgoing ----------------------------------------------------------------------------------
 
+FROM_DAY = Query(None, alias="from")  # `from` is a Python keyword
+TO_DAY = Query(None, alias="to")
+
+
 def _behind_number(documents, kind: str, set_name: str, unit: int | None, start: date | None, end: date | None):
     """The dashboard's filters, as the registers apply them (documents.queries.behind_number):
     a set of documents the indicators count, a unit (with the units below it and merged
@@ -184,7 +188,7 @@ def _behind_number(documents, kind: str, set_name: str, unit: int | None, start:
                         "behind a number of the indicators' dashboard.")
 def list_outgoing(request, state: str = "", year: int | None = None, type: str = "",  # noqa: A002
                   limit: int = 100, offset: int = 0, set: str = "", unit: int | None = None,  # noqa: A002
-                  start: date | None = Query(None, alias="from"), end: date | None = Query(None, alias="to")):
+                  start: date | None = FROM_DAY, end: date | None = TO_DAY):
     documents = queries.with_readable(queries.visible_outgoing(request.user), request.user).prefetch_related(
         "internal_recipients")
     documents = _behind_number(documents, "outgoing", set, unit, start, end)
@@ -332,7 +336,7 @@ def export_edxml(request, document_id: int):
                         "documents (without a set, the days are those of registration).")
 def list_incoming(request, state: str = "", year: int | None = None, limit: int = 100, offset: int = 0,
                   set: str = "", unit: int | None = None,  # noqa: A002
-                  start: date | None = Query(None, alias="from"), end: date | None = Query(None, alias="to")):
+                  start: date | None = FROM_DAY, end: date | None = TO_DAY):
     documents = queries.with_readable(queries.visible_incoming(request.user), request.user).prefetch_related(
         "co_units")
     documents = _behind_number(documents, "incoming", set, unit, start, end)
