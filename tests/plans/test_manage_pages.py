@@ -541,3 +541,106 @@ def test_goals_and_tasks_of_another_plan_are_404(client, chairman, city_pc, task
     assert client.get(f"/ke-hoach/khac/nhiem-vu/{tasks[0].pk}/sua/").status_code == 404
     assert client.get(f"/ke-hoach/khac/muc-tieu/{goals[0].pk}/sua/").status_code == 404
     assert client.get("/ke-hoach/khong-co/nhiem-vu/moi/").status_code == 404
+
+
+# --- deleting goals and tasks ----------------------------------------------------------------
+
+def test_a_leader_is_offered_to_delete_goals_and_tasks(client, chairman, vhtt_specialist, tasks, goals):
+    client.force_login(chairman)
+    page = doc(client.get(f"{PLAN}?late=1"))
+    assert page.xpath(f'//li[@id="goal-1"]//a[@data-action="delete-goal"][@href="{PLAN}muc-tieu/{goals[0].pk}/xoa/?late=1"]')
+    assert len(page.xpath('//a[@data-action="delete-goal"]')) == 2
+    assert page.xpath(f'//tr[@data-task="1"]//a[@data-action="delete-task"][@href="{PLAN}nhiem-vu/{tasks[0].pk}/xoa/?late=1"]')
+    task_page = doc(client.get(f"{PLAN}nhiem-vu/{tasks[0].pk}/"))
+    assert task_page.xpath(f'//a[@data-action="delete-task"][@href="{PLAN}nhiem-vu/{tasks[0].pk}/xoa/"]')
+    client.force_login(vhtt_specialist)
+    assert not doc(client.get(PLAN)).xpath('//a[starts-with(@data-action, "delete-")]')
+    assert not doc(client.get(f"{PLAN}nhiem-vu/{tasks[0].pk}/")).xpath('//a[@data-action="delete-task"]')
+
+
+def test_a_task_is_deleted_only_once_confirmed(client, chairman, vhtt_specialist, tasks):
+    task = tasks[0]
+    services.add_progress_note(task_id=task.pk, actor=vhtt_specialist, text="Đã lắp 5/9 điểm", today=TODAY)
+    url = f"{PLAN}nhiem-vu/{task.pk}/xoa/?late=1"
+    client.force_login(chairman)
+    response = client.get(url)
+    assert response.status_code == 200
+    page = doc(response)
+    assert "Nâng cấp mạng LAN" in page.xpath('//*[@data-delete="task"]')[0].text_content()
+    # what goes with it: the status change of the fixture and the note
+    assert "Its 2 progress notes and status changes are deleted with it." in response.content.decode()
+    assert page.xpath('//form[@method="post"]//button[@data-action="confirm-delete"]')
+    assert page.xpath(f'//*[@data-delete="task"]//a[@href="{PLAN}?late=1#task-1"]')  # cancel, keeping the filter
+    # asking for the page deletes nothing
+    assert Task.objects.filter(pk=task.pk).exists() and not audit("plan.task.deleted")
+
+    response = client.post(url, submitted(response))
+    assert response.status_code == 302 and response["Location"] == f"{PLAN}?late=1#plan-tasks"
+    assert not Task.objects.filter(pk=task.pk).exists()
+    [entry] = audit("plan.task.deleted")
+    assert entry.actor == chairman and len(entry.before["notes"]) == 2
+    html = client.get(PLAN).content.decode()
+    assert "Task 1 “Nâng cấp mạng LAN” has been deleted." in html
+    assert [r.get("data-task") for r in doc(client.get(PLAN)).xpath('//tr[@data-task]')] == ["2", "3"]
+    # gone: its pages too
+    assert client.get(url).status_code == 404 and client.post(url).status_code == 404
+
+
+def test_a_goal_without_tasks_is_deleted_once_confirmed(client, chairman, plan, goals):
+    online = indicator("ho-so-truc-tuyen")
+    goal = services.create_goal(plan_id=plan.pk, actor=chairman, text="Kinh tế số", indicators=[(online, 30)])
+    url = f"{PLAN}muc-tieu/{goal.pk}/xoa/"
+    client.force_login(chairman)
+    response = client.get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Kinh tế số" in html and online.name in html
+    assert doc(response).xpath('//button[@data-action="confirm-delete"]')
+    assert Goal.objects.filter(pk=goal.pk).exists()
+    response = client.post(url, submitted(response))
+    assert response.status_code == 302 and response["Location"] == f"{PLAN}#goals"
+    assert list(Goal.objects.filter(plan=plan).values_list("order", flat=True)) == [1, 2]
+    [entry] = audit("plan.goal.deleted")
+    assert entry.before["text"] == "Kinh tế số" and entry.before["indicators"] == [
+        {"code": "ho-so-truc-tuyen", "target_value": 30}]
+    assert "Goal 3 has been deleted." in client.get(PLAN).content.decode()
+
+
+def test_a_goal_with_tasks_is_refused_with_its_tasks_to_move(client, chairman, goals, tasks):
+    url = f"{PLAN}muc-tieu/{goals[0].pk}/xoa/"
+    message = "Goal 1 still has 2 tasks (numbers 1, 2): move them to another goal or delete them first."
+    client.force_login(chairman)
+    response = client.get(url)
+    assert response.status_code == 200
+    page = doc(response)
+    assert message in response.content.decode()
+    assert not page.xpath('//button[@data-action="confirm-delete"]')  # nothing to confirm
+    # each task, with the way to move it to another goal
+    assert page.xpath('//ul[@class="goal-tasks"]//a[@data-action="edit-task"]/@href') == [
+        f"{PLAN}nhiem-vu/{tasks[0].pk}/sua/#task-form", f"{PLAN}nhiem-vu/{tasks[1].pk}/sua/#task-form"]
+    response = client.post(url)
+    assert response.status_code == 409 and message in response.content.decode()
+    assert Goal.objects.filter(pk=goals[0].pk).exists() and not audit("plan.goal.deleted")
+    assert Task.objects.filter(goal=goals[0]).count() == 2
+
+
+@pytest.mark.parametrize("who", ["vhtt_specialist", "citizen_user", "ward_leader"])
+def test_others_cannot_delete_and_nothing_changes(request, client, who, tasks, goals):
+    client.force_login(request.getfixturevalue(who))
+    before = AuditEntry.objects.count()
+    for url in (f"{PLAN}muc-tieu/{goals[1].pk}/xoa/", f"{PLAN}nhiem-vu/{tasks[2].pk}/xoa/"):
+        assert client.get(url).status_code == 403, url
+        assert client.post(url).status_code == 403, url
+    assert AuditEntry.objects.count() == before
+    assert Goal.objects.count() == 2 and Task.objects.count() == 3
+
+
+def test_deleting_asks_the_public_to_log_in_and_other_plans_are_404(client, chairman, city_pc, tasks, goals):
+    response = client.post(f"{PLAN}nhiem-vu/{tasks[0].pk}/xoa/")
+    assert response.status_code == 302 and "/dang-nhap/" in response["Location"]
+    services.create_plan(actor=chairman, code="khac", name="Khác", issuing_agency=city_pc,
+                         start_year=2024, end_year=2025)
+    client.force_login(chairman)
+    assert client.post(f"/ke-hoach/khac/nhiem-vu/{tasks[0].pk}/xoa/").status_code == 404
+    assert client.get(f"/ke-hoach/khac/muc-tieu/{goals[1].pk}/xoa/").status_code == 404
+    assert Task.objects.count() == 3 and Goal.objects.count() == 2

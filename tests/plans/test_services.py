@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from chinhquyenso.core.models import AuditEntry
 from chinhquyenso.indicators.models import Indicator
 from chinhquyenso.plans import services
-from chinhquyenso.plans.models import Goal, Plan, ProgressNote, Task, TaskStatus
+from chinhquyenso.plans.models import Goal, GoalIndicator, Plan, ProgressNote, Task, TaskStatus
 
 from .conftest import TODAY
 
@@ -293,3 +293,77 @@ def test_a_done_task_is_not_reported_below_100(vhtt_specialist, tasks):
         services.add_progress_note(task_id=tasks[0].pk, actor=vhtt_specialist, text="?", percent_complete=50,
                                    today=TODAY)
     services.add_progress_note(task_id=tasks[0].pk, actor=vhtt_specialist, text="Bàn giao hồ sơ", today=TODAY)
+
+
+# --- deleting goals and tasks ----------------------------------------------------------------
+
+@pytest.mark.parametrize("who", ["vhtt_specialist", "ward_leader", "community_member", "citizen_user"])
+def test_only_those_who_manage_the_plan_delete_its_goals_and_tasks(request, who, chairman, plan, tasks):
+    empty = services.create_goal(plan_id=plan.pk, actor=chairman, text="Kinh tế số")
+    actor = request.getfixturevalue(who)
+    before = AuditEntry.objects.count()
+    with pytest.raises(PermissionDenied):
+        services.delete_task(task_id=tasks[0].pk, actor=actor)
+    with pytest.raises(PermissionDenied):
+        services.delete_goal(goal_id=empty.pk, actor=actor)
+    assert Task.objects.filter(pk=tasks[0].pk).exists() and Goal.objects.filter(pk=empty.pk).exists()
+    assert ProgressNote.objects.filter(task=tasks[0]).exists()
+    assert AuditEntry.objects.count() == before
+
+
+def test_a_goal_with_tasks_is_not_deleted_until_they_are_moved(chairman, goals, tasks):
+    with pytest.raises(services.GoalHasTasks) as error:
+        services.delete_goal(goal_id=goals[0].pk, actor=chairman)
+    assert error.value.messages == [
+        "Goal 1 still has 2 tasks (numbers 1, 2): move them to another goal or delete them first."]
+    services.update_task(task_id=tasks[0].pk, actor=chairman, goal=goals[1])
+    with pytest.raises(services.GoalHasTasks) as error:
+        services.delete_goal(goal_id=goals[0].pk, actor=chairman)
+    assert error.value.messages == [
+        "Goal 1 still has 1 task (number 2): move it to another goal or delete it first."]
+    assert Goal.objects.filter(pk=goals[0].pk).exists() and not audit("plan.goal.deleted")
+    services.delete_task(task_id=tasks[1].pk, actor=chairman)
+    services.delete_goal(goal_id=goals[0].pk, actor=chairman)
+    assert list(Goal.objects.values_list("order", flat=True)) == [2]
+    assert Task.objects.get(pk=tasks[0].pk).goal == goals[1]
+
+
+def test_deleting_a_goal_removes_its_indicators_and_the_audit_log_keeps_it(chairman, admin, plan, goals):
+    online = Indicator.objects.get(code="ho-so-truc-tuyen")
+    goal = services.create_goal(plan_id=plan.pk, actor=chairman, text="Dịch vụ công trực tuyến",
+                                target_text="trên 80%", indicators=[(online, "80")])
+    services.delete_goal(goal_id=goal.pk, actor=admin)  # the system administrator manages every plan
+    assert not Goal.objects.filter(pk=goal.pk).exists()
+    assert not GoalIndicator.objects.filter(goal_id=goal.pk).exists()
+    assert Indicator.objects.filter(pk=online.pk).exists()  # the catalogue keeps the indicator
+    [entry] = audit("plan.goal.deleted")
+    assert entry.actor == admin and entry.object_type == "plans.goal" and entry.object_id == str(goal.pk)
+    assert entry.before == {"plan": "ke-hoach-thu", "order": 3, "text": "Dịch vụ công trực tuyến",
+                            "target_text": "trên 80%",
+                            "indicators": [{"code": "ho-so-truc-tuyen", "target_value": 80}]}
+    assert entry.after is None
+    assert [g.order for g in Goal.objects.filter(plan=plan)] == [1, 2]
+
+
+def test_deleting_a_task_deletes_its_notes_and_the_audit_log_keeps_them(chairman, vhtt_specialist, tasks,
+                                                                       vp, ward_pc):
+    task = tasks[0]  # its status change (in progress) is in its history already
+    services.add_progress_note(task_id=task.pk, actor=vhtt_specialist, text="Đã lắp 5/9 điểm",
+                               percent_complete=55, day=TODAY - timedelta(days=1), today=TODAY)
+    assert ProgressNote.objects.filter(task=task).count() == 2
+    services.delete_task(task_id=task.pk, actor=chairman)
+    assert not Task.objects.filter(pk=task.pk).exists()
+    assert not ProgressNote.objects.filter(task_id=task.pk).exists()
+    # the other tasks and their notes stay, with their numbers
+    assert [t.order for t in Task.objects.order_by("order")] == [2, 3]
+    assert ProgressNote.objects.filter(task=tasks[2]).count() == 1
+    [entry] = audit("plan.task.deleted")
+    assert entry.actor == chairman and entry.object_type == "plans.task" and entry.object_id == str(task.pk)
+    assert (entry.before["order"], entry.before["name"], entry.before["status"]) == (
+        1, "Nâng cấp mạng LAN", TaskStatus.IN_PROGRESS)
+    assert entry.before["co_units"] == sorted([vp.code, ward_pc.code])
+    notes = entry.before["notes"]
+    assert [(n["new_status"], n["percent_complete"], n["text"], n["author"]) for n in notes] == [
+        ("", 55, "Đã lắp 5/9 điểm", vhtt_specialist.username),
+        (TaskStatus.IN_PROGRESS, None, "", chairman.username)]
+    assert notes[0]["day"] == (TODAY - timedelta(days=1)).isoformat()

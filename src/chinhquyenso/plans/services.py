@@ -11,7 +11,8 @@ Who may do what:
   too), and by those who manage the plan. Cancelling a task, or reopening a cancelled
   one, changes the plan: that is for those who manage it.
 
-Bad input is refused with a ValidationError naming the field.
+Bad input is refused with a ValidationError naming the field. A goal that still has tasks
+is not deleted (GoalHasTasks): its tasks are moved to another goal or deleted first.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from chinhquyenso.core.services import record_audit
 from chinhquyenso.indicators.models import Indicator
@@ -333,6 +335,41 @@ def update_goal(*, goal_id: int, actor, text=None, target_text=None, order=None,
     return goal
 
 
+class GoalHasTasks(ValidationError):
+    """The goal still has tasks: they are moved to another goal or deleted before it
+    is (the pages answer 409)."""
+
+
+def goal_kept_for_tasks(goal: Goal) -> str:
+    """Why the goal cannot be deleted now ("" when it can): the tasks still set for it."""
+    orders = list(goal.tasks.order_by("order").values_list("order", flat=True))
+    if not orders:
+        return ""
+    return ngettext("Goal %(goal)d still has %(count)d task (number %(tasks)s): move it to another goal "
+                    "or delete it first.",
+                    "Goal %(goal)d still has %(count)d tasks (numbers %(tasks)s): move them to another goal "
+                    "or delete them first.", len(orders)) % {
+        "goal": goal.order, "count": len(orders), "tasks": ", ".join(map(str, orders))}
+
+
+def delete_goal(*, goal_id: int, actor) -> None:
+    """Delete a goal with its indicators and target values. A goal that still has tasks
+    is refused (GoalHasTasks): a task is not left without the goal it was set for."""
+    with transaction.atomic():
+        _lock_plan(Goal.objects.values_list("plan_id", flat=True).get(pk=goal_id))
+        goal = Goal.objects.select_for_update(of=("self",)).select_related("plan__issuing_agency__unit").get(
+            pk=goal_id)
+        _require_manage(actor, goal.plan)
+        refusal = goal_kept_for_tasks(goal)
+        if refusal:
+            raise GoalHasTasks(refusal)
+        before = _goal_state(goal)
+        goal_pk, label = goal.pk, str(goal)[:300]
+        goal.delete()  # its indicators (GoalIndicator) go with it
+        record_audit(actor=actor, action="plan.goal.deleted", object_type=Goal._meta.label_lower,
+                     object_id=goal_pk, object_repr=label, before=before)
+
+
 # --- tasks -----------------------------------------------------------------------------------
 
 def _task_state(task: Task) -> dict:
@@ -499,3 +536,24 @@ def add_progress_note(*, task_id: int, actor, text: str, percent_complete=None, 
                      after={"plan": task.plan.code, "note": note.pk, "day": day, "percent_complete": percent,
                             "text": text})
     return note
+
+
+def _note_state(note: ProgressNote) -> dict:
+    return {"id": note.pk, "day": note.day, "author": note.author.get_username(), "text": note.text,
+            "percent_complete": note.percent_complete, "new_status": note.new_status}
+
+
+def delete_task(*, task_id: int, actor) -> None:
+    """Delete a task with what hangs on it: its progress notes and status changes, its
+    co-operating units and indicators. The audit entry keeps all of it. The other tasks
+    keep their numbers."""
+    with transaction.atomic():
+        _lock_plan(Task.objects.values_list("plan_id", flat=True).get(pk=task_id))
+        task = _lock_task(task_id)
+        _require_manage(actor, task.plan)
+        notes = [_note_state(n) for n in task.notes.select_related("author").order_by("day", "pk")]
+        before = {**_task_state(task), "notes": notes}
+        task_pk, label = task.pk, str(task)[:300]
+        task.delete()  # its progress notes cascade; the links to units and indicators go too
+        record_audit(actor=actor, action="plan.task.deleted", object_type=Task._meta.label_lower,
+                     object_id=task_pk, object_repr=label, before=before)

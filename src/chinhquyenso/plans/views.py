@@ -6,7 +6,9 @@ Those who manage a plan also set it up here: a new plan and its edit page, and o
 plan's page a goal or a task added or edited in place. Each goal or task form has its
 own address (…/muc-tieu/moi/, …/nhiem-vu/<id>/sua/): without JavaScript it is the plan
 page with that form open, posted plainly and redirected back; with HTMX the same page
-swaps its body (#plan-body) in place, the address following along.
+swaps its body (#plan-body) in place, the address following along. Deleting a goal or a
+task asks first on a page of its own (…/xoa/); only its form's post deletes. One
+handler serves goals and tasks alike (`Part`): each view only says which.
 
 Pages are thin: reads come from queries.py, changes go through services.py, which have
 the last word (a missing right answers 403, bad input 400 with the field's message).
@@ -15,18 +17,23 @@ the last word (a missing right answers 403, bad input 400 with the field's messa
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from chinhquyenso.org.permissions import can
@@ -334,53 +341,125 @@ def _editor_url(request, name: str, *args) -> str:
     return _with_query(reverse(f"plans:{name}", args=args), request)
 
 
-def goal_new(request, code: str):
+@dataclass(frozen=True)
+class Part:
+    """A goal or a task of a plan: what its pages need to add, edit or delete one. The
+    views below are declarations of which part and which step."""
+
+    kind: str  # "goal" or "task": the form's id, the anchors, the addresses' names ("goal_new"…)
+    of_plan: Callable[[Plan], QuerySet]  # the plan's goals or tasks
+    prefetch: tuple[str, ...]  # what the edit form reads of one
+    form: Callable[[Any, Plan, Any], django_forms.Form]  # (posted data, plan, the one edited or None)
+    create: Callable[..., Any]  # the services, called with the plan's or the part's id
+    update: Callable[..., Any]
+    delete: Callable[..., Any]
+    new_title: Promise  # translated when shown
+    edit_title: Promise  # with %(n)s, its number
+    added: Promise
+    saved: Promise
+    list_anchor: str  # where the plan's page lists them
+
+    @property
+    def id_argument(self) -> str:
+        return f"{self.kind}_id"
+
+
+GOAL = Part(
+    kind="goal", of_plan=lambda plan: plan.goals, prefetch=("measures__indicator",),
+    form=lambda data, plan, goal: GoalForm(data, goal=goal),
+    create=services.create_goal, update=services.update_goal, delete=services.delete_goal,
+    new_title=gettext_lazy("New goal"), edit_title=gettext_lazy("Edit goal %(n)s"),
+    added=gettext_lazy("The goal has been added."), saved=gettext_lazy("The goal has been saved."),
+    list_anchor="goals")
+TASK = Part(
+    kind="task", of_plan=lambda plan: plan.tasks, prefetch=("co_units", "indicators"),
+    form=lambda data, plan, task: TaskForm(data, plan=plan, task=task),
+    create=services.create_task, update=services.update_task, delete=services.delete_task,
+    new_title=gettext_lazy("New task"), edit_title=gettext_lazy("Edit task %(n)s"),
+    added=gettext_lazy("The task has been added."), saved=gettext_lazy("The task has been saved."),
+    list_anchor="plan-tasks")
+
+
+def _edit(request, code: str, part: Part, pk: int | None = None):
+    """A new goal or task (`pk` None), or the one numbered `pk` edited, on the plan's page."""
     if (login := _viewer(request)) is not None:
         return login
     plan = _managed_plan(request, code)
-    form = GoalForm(_posted(request))
-    editor = Editor("goal", form, _editor_url(request, "goal_new", plan.code), _("New goal"))
-    return _save(request, plan, editor, lambda: services.create_goal(
-        plan_id=plan.pk, actor=request.user, **form.create_arguments()), done=_("The goal has been added."))
+    target = None if pk is None else get_object_or_404(part.of_plan(plan).prefetch_related(*part.prefetch), pk=pk)
+    form = part.form(_posted(request), plan, target)
+    if target is None:
+        editor = Editor(part.kind, form, _editor_url(request, f"{part.kind}_new", plan.code), str(part.new_title))
+
+        def run():
+            return part.create(plan_id=plan.pk, actor=request.user, **form.create_arguments())
+
+        return _save(request, plan, editor, run, done=str(part.added))
+
+    editor = Editor(part.kind, form, _editor_url(request, f"{part.kind}_edit", plan.code, target.pk),
+                    part.edit_title % {"n": target.order}, target)
+
+    def run():
+        changes = form.changes()
+        if not changes:
+            return None
+        return part.update(**{part.id_argument: target.pk}, actor=request.user, **changes)
+
+    return _save(request, plan, editor, run, done=str(part.saved))
+
+
+def _removal_page(request, plan: Plan, part: Part, target, *, refusal: str = "", status: int = 200):
+    context = {"plan": plan, "kind": part.kind, "target": target, "refusal": refusal,
+               "plan_url": _with_query(reverse("plans:plan", args=[plan.code]), request)}
+    if part is GOAL:
+        context["measures"] = target.measures.select_related("indicator")
+        context["goal_tasks"] = target.tasks.order_by("order")
+    else:
+        context["note_count"] = target.notes.count()
+    return render(request, "plans/delete.html", context, status=status)
+
+
+def _delete(request, code: str, part: Part, pk: int):
+    """The confirmation of a goal's or a task's deletion (a page asked for), or the
+    deletion itself (posted), which goes back to the plan's page with a message."""
+    if (login := _viewer(request)) is not None:
+        return login
+    plan = _managed_plan(request, code)
+    target = get_object_or_404(part.of_plan(plan), pk=pk)
+    if request.method != "POST":
+        refusal = services.goal_kept_for_tasks(target) if part is GOAL else ""
+        return _removal_page(request, plan, part, target, refusal=refusal)
+    try:
+        part.delete(**{part.id_argument: target.pk}, actor=request.user)
+    except ValidationError as error:  # a goal with tasks (409), or the service's other refusals
+        status = 409 if isinstance(error, services.GoalHasTasks) else 400
+        return _removal_page(request, plan, part, target, refusal=" ".join(error.messages), status=status)
+    if part is GOAL:
+        done = _("Goal %(n)s has been deleted.") % {"n": target.order}
+    else:
+        done = _("Task %(n)s “%(name)s” has been deleted.") % {"n": target.order, "name": target.name}
+    messages.success(request, done)
+    return redirect(f"{_with_query(reverse('plans:plan', args=[plan.code]), request)}#{part.list_anchor}")
+
+
+def goal_new(request, code: str):
+    return _edit(request, code, GOAL)
 
 
 def goal_edit(request, code: str, goal_id: int):
-    if (login := _viewer(request)) is not None:
-        return login
-    plan = _managed_plan(request, code)
-    goal = get_object_or_404(plan.goals.prefetch_related("measures__indicator"), pk=goal_id)
-    form = GoalForm(_posted(request), goal=goal)
-    editor = Editor("goal", form, _editor_url(request, "goal_edit", plan.code, goal.pk),
-                    _("Edit goal %(n)s") % {"n": goal.order}, goal)
+    return _edit(request, code, GOAL, goal_id)
 
-    def run():
-        changes = form.changes()
-        return services.update_goal(goal_id=goal.pk, actor=request.user, **changes) if changes else None
 
-    return _save(request, plan, editor, run, done=_("The goal has been saved."))
+def goal_delete(request, code: str, goal_id: int):
+    return _delete(request, code, GOAL, goal_id)
 
 
 def task_new(request, code: str):
-    if (login := _viewer(request)) is not None:
-        return login
-    plan = _managed_plan(request, code)
-    form = TaskForm(_posted(request), plan=plan)
-    editor = Editor("task", form, _editor_url(request, "task_new", plan.code), _("New task"))
-    return _save(request, plan, editor, lambda: services.create_task(
-        plan_id=plan.pk, actor=request.user, **form.create_arguments()), done=_("The task has been added."))
+    return _edit(request, code, TASK)
 
 
 def task_edit(request, code: str, task_id: int):
-    if (login := _viewer(request)) is not None:
-        return login
-    plan = _managed_plan(request, code)
-    task = get_object_or_404(plan.tasks.prefetch_related("co_units", "indicators"), pk=task_id)
-    form = TaskForm(_posted(request), plan=plan, task=task)
-    editor = Editor("task", form, _editor_url(request, "task_edit", plan.code, task.pk),
-                    _("Edit task %(n)s") % {"n": task.order}, task)
+    return _edit(request, code, TASK, task_id)
 
-    def run():
-        changes = form.changes()
-        return services.update_task(task_id=task.pk, actor=request.user, **changes) if changes else None
 
-    return _save(request, plan, editor, run, done=_("The task has been saved."))
+def task_delete(request, code: str, task_id: int):
+    return _delete(request, code, TASK, task_id)
