@@ -191,6 +191,18 @@ class Dashboard:
     procedures: list[ProcedureRow] = field(default_factory=list)
     dossier_indicators: list[Indicator] = field(default_factory=list)
 
+    # The tables as the pages lay them out, row by row (a template looking each cell up
+    # by index walked units × indicators × units: thousands of steps for a city).
+    @property
+    def unit_table(self) -> list[tuple[AdministrativeUnit, list[tuple[Indicator, Figure]]]]:
+        return [(child, [(row.indicator, row.children[index]) for row in self.rows])
+                for index, child in enumerate(self.children)]
+
+    @property
+    def procedure_table(self) -> list[tuple[ProcedureRow, list[tuple[Indicator, Figure]]]]:
+        return [(row, [(i, row.figures[i.code]) for i in self.dossier_indicators if i.code in row.figures])
+                for row in self.procedures]
+
 
 def band_for(bands: list[Legend], value) -> Legend | None:
     if value is None:
@@ -409,6 +421,15 @@ class ProcedureDashboard:
     indicators: list[Indicator]
     figures: dict[str, Figure]
     months: list[tuple[date, dict[str, Figure]]]
+
+    @property
+    def figure_table(self) -> list[tuple[Indicator, Figure]]:
+        return [(i, self.figures[i.code]) for i in self.indicators if i.code in self.figures]
+
+    @property
+    def month_table(self) -> list[tuple[date, list[tuple[Indicator, Figure]]]]:
+        return [(month, [(i, figures[i.code]) for i in self.indicators if i.code in figures])
+                for month, figures in self.months]
 
 
 def procedure_dashboard(unit: AdministrativeUnit, procedure, period: Period) -> ProcedureDashboard:
