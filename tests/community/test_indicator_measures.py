@@ -3,6 +3,7 @@ dossiers assisted) against the hand-computed fixture of test_queries.py."""
 
 from __future__ import annotations
 
+from calendar import monthrange
 from datetime import date
 from decimal import Decimal
 
@@ -77,3 +78,21 @@ def test_a_ward_without_any_team_has_no_support_model(fixture, ward, other_ward,
     result = value("phuong-xa-co-mo-hinh-ho-tro", city)
     assert (result.numerator, result.denominator) == (1, 2)
     assert value("phuong-xa-co-mo-hinh-ho-tro", other_ward).value == Decimal("0.00")
+
+
+def test_the_dashboard_counts_active_members_per_period_and_month_as_compute_does(fixture, ward, city):  # noqa: F811
+    from chinhquyenso.indicators.computation import parse_period
+    from chinhquyenso.indicators.queries import unit_dashboard
+
+    board = unit_dashboard(city, parse_period("2026-Q1"), with_procedures=False)
+    row = next(r for r in board.rows if r.indicator.code == "thanh-vien-hoat-dong")
+    by_ward = dict(zip([c.pk for c in board.children], row.children, strict=True))
+    assert (by_ward[ward.pk].numerator, by_ward[ward.pk].denominator) == (4, 5)
+    assert row.figure.numerator == value("thanh-vien-hoat-dong", city).numerator
+    # Each month of the trend (April 2025 – March 2026, activities before the quarter
+    # included) as computed for that month alone.
+    trend = dict(row.trend)
+    assert len(trend) == 12 and {trend[date(2026, 1, 1)], trend[date(2026, 2, 1)]} != {None}
+    for first_day, shown in trend.items():
+        last_day = date(first_day.year, first_day.month, monthrange(first_day.year, first_day.month)[1])
+        assert shown == value("thanh-vien-hoat-dong", city, first_day, last_day).value, first_day

@@ -173,14 +173,20 @@ def activity_source(ids, first_month, last_month) -> dict:
 
 class ActiveMembers:
     """The current members with a confirmed activity in a set of units and months, each
-    counted once however many months or groups they were active in. Counted by the
-    database from the record tallies' member keys ("member:<id>"), not by reading them:
-    a city has a row per member and month. A count for one month reads every month of
-    the source's span for those units at once (a dashboard's trend asks month by month)."""
+    counted once however many months or groups they were active in, from the record
+    tallies' member keys ("member:<id>"), without reading a row per member and month
+    (a city has ~1,000 members active most months):
 
-    def __init__(self, first_month: date, last_month: date):
-        self.first_month, self.last_month = first_month, last_month
-        self.counted: dict = {}
+    - for a span of months, the distinct (unit, member) pairs of every unit read, once
+      per span (a member is active in one group or a few): any set of those units is
+      then counted from them;
+    - for one month (a dashboard's trend asks month by month), the database counts the
+      distinct members of those units in each month of the source's span at once."""
+
+    def __init__(self, ids, first_month: date, last_month: date):
+        self.ids, self.first_month, self.last_month = list(ids), first_month, last_month
+        self.by_month: dict = {}
+        self.pairs: dict = {}
 
     def _rows(self, ids):
         from django.db.models.functions import Cast, Concat
@@ -197,28 +203,36 @@ class ActiveMembers:
                                            key__startswith=MEMBER, total__gt=0)
                 .exclude(key__in=left))
 
+    @staticmethod
+    def _in(rows, months):
+        contiguous = all(_month_after(a) == b for a, b in zip(months, months[1:], strict=False))
+        return (rows.filter(month__gte=months[0], month__lte=months[-1]) if contiguous
+                else rows.filter(month__in=list(months)))
+
     def count(self, ids, months) -> int:
         ids, months = frozenset(ids), tuple(sorted(set(months)))
-        if (ids, months) not in self.counted:
-            rows = self._rows(ids)
-            if len(months) == 1:
-                by_month = dict(rows.filter(month__gte=self.first_month, month__lte=self.last_month)
-                                .values("month").annotate(n=Count("key", distinct=True))
-                                .order_by().values_list("month", "n"))
-                month = self.first_month
-                while month <= self.last_month:
-                    self.counted[(ids, (month,))] = by_month.get(month, 0)
-                    month = _month_after(month)
-            else:
-                self.counted[(ids, months)] = (rows.filter(month__in=list(months))
-                                               .values("key").distinct().count())
-        return self.counted.get((ids, months), 0)
+        if not months:
+            return 0
+        if len(months) == 1:
+            if ids not in self.by_month:
+                self.by_month[ids] = dict(
+                    self._rows(ids).filter(month__gte=self.first_month, month__lte=self.last_month)
+                    .values("month").annotate(n=Count("key", distinct=True)).order_by()
+                    .values_list("month", "n"))
+            return self.by_month[ids].get(months[0], 0)
+        if months not in self.pairs:
+            found: dict = defaultdict(set)
+            for unit_id, key in self._in(self._rows(self.ids), months).values_list("unit_id", "key").distinct():
+                found[unit_id].add(key)
+            self.pairs[months] = found
+        pairs = self.pairs[months]
+        return len(set().union(*(pairs[unit_id] for unit_id in ids if unit_id in pairs)))
 
 
 def member_source(ids, first_month, last_month) -> ActiveMembers:
     """The active members of any units and months within those read (`count`); members
     who left count in people reached, not as active members."""
-    return ActiveMembers(first_month, last_month)
+    return ActiveMembers(ids, first_month, last_month)
 
 
 def _tallied(source_name: str) -> Callable:
