@@ -407,13 +407,33 @@ def dossier_cells(totals: dict) -> dict:
 
 
 def summed(data: dict, source: str, ids, months) -> Counter:
-    """monthly_sum() of a source, kept in `data`: the figures of a dashboard that read
-    the same units and months sum them once. The Counter returned is shared: read it only."""
+    """The counters of a source's (unit, month) cells of the ids and months, summed and kept
+    in `data`: the figures of a dashboard that read the same units and months sum them
+    once. The Counter returned is shared: read it only."""
     memo = data.setdefault("_sums", {})
     key = (source, frozenset(ids), tuple(months))
     if key not in memo:
-        memo[key] = monthly_sum(data[source], ids, months)
+        by_month = _by_month_of(data, source, key[1])
+        total: Counter = Counter()
+        for month in key[2]:
+            cell = by_month.get(month)
+            if cell:
+                total.update(cell)
+        memo[key] = total
     return memo[key]
+
+
+def _by_month_of(data: dict, source: str, ids: frozenset) -> dict:
+    """month → the source's counters of the units summed, kept in `data`: one pass over
+    the cells per set of units, whatever months are then asked (a trend asks twelve)."""
+    memo = data.setdefault("_by_month", {})
+    if (source, ids) not in memo:
+        found: dict = defaultdict(Counter)
+        for key, cell in data[source].items():
+            if isinstance(key, tuple) and len(key) == 2 and key[0] in ids:
+                found[key[1]].update(cell)
+        memo[(source, ids)] = found
+    return memo[(source, ids)]
 
 
 def summed_by_unit(data: dict, source: str, ids) -> Counter:
@@ -423,26 +443,6 @@ def summed_by_unit(data: dict, source: str, ids) -> Counter:
     if key not in memo:
         memo[key] = unit_sum(data[source], ids)
     return memo[key]
-
-
-def monthly_sum(data: dict, ids, months) -> Counter:
-    """The counters of the (unit, month) cells of the ids and months, summed. A city's
-    ids include its residential groups, most without any cell: the smaller of the two
-    (the cells read, or ids × months) is walked."""
-    total: Counter = Counter()
-    if len(data) <= len(ids) * len(months):
-        ids = ids if isinstance(ids, (set, frozenset)) else set(ids)
-        months = set(months)
-        for key, cell in data.items():
-            if isinstance(key, tuple) and len(key) == 2 and key[0] in ids and key[1] in months:
-                total.update(cell)
-        return total
-    for unit_id in ids:
-        for month in months:
-            cell = data.get((unit_id, month))
-            if cell:
-                total.update(cell)
-    return total
 
 
 def unit_sum(data: dict, ids) -> Counter:
