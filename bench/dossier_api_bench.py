@@ -182,9 +182,9 @@ def step(kind, fn, expect=None):
     qstat.update(n=0, t=0.0, commits=0, commit_t=0.0)
     current["kind"] = kind
     with connection.execute_wrapper(timer):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         r = fn()
-        wall = time.perf_counter() - t
+        wall, cpu = time.perf_counter() - t, time.process_time() - c
     if expect is not None and r.status_code != expect:
         raise SystemExit(f"{kind}: HTTP {r.status_code} {r.content[:300]!r}")
     if current["record_sql"] and kind == cfg["sql"]:
@@ -192,7 +192,7 @@ def step(kind, fn, expect=None):
     if profiler is not None and profiler_on[0]:
         return r
     rows.setdefault(kind, []).append((wall * 1000, qstat["n"], qstat["t"] * 1000, qstat["commits"],
-                                      qstat["commit_t"] * 1000))
+                                      qstat["commit_t"] * 1000, cpu * 1000))
     return r
 
 def act(who, code, action, body=None):
@@ -221,13 +221,37 @@ def lifecycle(i):
     step("track(public)", lambda: public.get(f"/api/v1/public/dossiers/{code}?id4={i % 10000:04d}"), 200)
     return code
 
+def server_cpu():
+    """CPU seconds used so far by this connection's PostgreSQL server process (None on
+    SQLite or when the server's /proc is not readable, e.g. on another machine)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 profiler, profiler_on = None, [False]
 lifecycle(90000000)  # warm: imports, templates, fonts
 rows.clear()
 current["record_sql"] = bool(cfg["sql"])
+cpu0, pg0, t0 = time.process_time(), server_cpu(), time.perf_counter()
 codes = [lifecycle(90000001 + i) for i in range(cfg["breakdown"])]
+cpu1, pg1, t1 = time.process_time(), server_cpu(), time.perf_counter()
+lifecycle_cpu = {"python_ms": (cpu1 - cpu0) * 1000 / max(1, cfg["breakdown"]),
+                 "wall_ms": (t1 - t0) * 1000 / max(1, cfg["breakdown"]),
+                 "server_ms": None if pg0 is None or pg1 is None
+                 else (pg1 - pg0) * 1000 / max(1, cfg["breakdown"])}
 if cfg["profile"]:  # more lifecycles, profiled (not in the table: cProfile slows Python down)
-    profiler = cProfile.Profile()
+    # CPU time of this process, not wall time: the machine is shared, and time spent
+    # waiting for PostgreSQL (or for a CPU) would otherwise count as the caller's.
+    profiler = cProfile.Profile(time.process_time)
     profiler_on[0] = True
     profiler.enable()
     for i in range(cfg["breakdown"]):
@@ -299,7 +323,8 @@ if profiler:
     ]
     total = sum(v[2] for v in stats.stats.values())  # all tottime = profiled time
     n = max(1, cfg["breakdown"])
-    print(f"  by area (profiled, cProfile inflates Python time; {n} lifecycles, total {total * 1000 / n:.0f} ms each):")
+    print(f"  by area (CPU time of the Python process, profiled: cProfile inflates it; {n} lifecycles, "
+          f"total {total * 1000 / n:.0f} ms each):")
     print(f"    {'area':<36}{'calls/lc':>9}{'ms/lc':>8}{'share':>7}")
     for label, fragment, func in AREAS:
         calls = cum = 0.0
@@ -316,8 +341,10 @@ if sql_log:
 result = {
     "steps": {k: {"wall_ms": statistics.median(r[0] for r in v), "queries": statistics.median(r[1] for r in v),
                   "db_ms": statistics.median(r[2] for r in v), "commits": statistics.median(r[3] for r in v),
-                  "commit_ms": statistics.median(r[4] for r in v)}
+                  "commit_ms": statistics.median(r[4] for r in v),
+                  "cpu_ms": statistics.median(r[5] for r in v)}
               for k, v in rows.items()},
+    "lifecycle": lifecycle_cpu,
     "pdf_ms": {k: statistics.median(v) for k, v in pdf_ms.items()},
 }
 print("BENCH_JSON " + json.dumps(result))
@@ -1002,7 +1029,7 @@ def breakdown(env: dict, args, log: Path) -> dict | None:
     text, _, tail = proc.stdout.rpartition("BENCH_JSON ")
     if text.strip():
         if args.profile:
-            print("\n  cProfile of the in-process lifecycles (all steps):")
+            print("\n  cProfile (CPU time) of the in-process lifecycles (all steps):")
         print("\n".join("    " + line for line in text.strip().splitlines()))
     return json.loads(tail)
 
@@ -1094,20 +1121,26 @@ def bench_database(kind: str, args, cleanup: Cleanup) -> dict:
         if bd:
             out["breakdown"] = bd
             print("    (DB ms = time in queries and COMMITs as seen from Python, of which commit ms in COMMIT; "
-                  "rest = Python in the request)")
-            print(f"    {'step':<28}{'wall ms':>9}{'queries':>9}{'commits':>8}{'DB ms':>8}{'commit':>8}{'rest ms':>9}")
+                  "rest = Python in the request; CPU ms = CPU time of the Python process, test client included)")
+            print(f"    {'step':<28}{'wall ms':>9}{'queries':>9}{'commits':>8}{'DB ms':>8}{'commit':>8}{'rest ms':>9}"
+                  f"{'CPU ms':>8}")
             steps = bd["steps"]
             order = [k for k in KINDS if k in steps] + [k for k in steps if k not in KINDS]
             for k in order:
                 s = steps[k]
                 print(f"    {k:<28}{s['wall_ms']:9.1f}{s['queries']:9.0f}{s['commits']:8.0f}{s['db_ms']:8.1f}"
-                      f"{s['commit_ms']:8.1f}{s['wall_ms'] - s['db_ms']:9.1f}")
+                      f"{s['commit_ms']:8.1f}{s['wall_ms'] - s['db_ms']:9.1f}{s['cpu_ms']:8.1f}")
                 if k == order[len([x for x in KINDS if x in steps]) - 1]:
                     req = [steps[x] for x in KINDS if x in steps]
                     print(f"    {'= requests of a lifecycle':<28}{sum(x['wall_ms'] for x in req):9.1f}"
                           f"{sum(x['queries'] for x in req):9.0f}{sum(x['commits'] for x in req):8.0f}"
                           f"{sum(x['db_ms'] for x in req):8.1f}{sum(x['commit_ms'] for x in req):8.1f}"
-                          f"{sum(x['wall_ms'] - x['db_ms'] for x in req):9.1f}")
+                          f"{sum(x['wall_ms'] - x['db_ms'] for x in req):9.1f}{sum(x['cpu_ms'] for x in req):8.1f}")
+            lc = bd["lifecycle"]
+            print(f"    per lifecycle of 9 requests (mean of {args.breakdown}): wall {lc['wall_ms']:.1f} ms, "
+                  f"Python CPU {lc['python_ms']:.1f} ms"
+                  + (f", PostgreSQL server process CPU {lc['server_ms']:.1f} ms" if lc["server_ms"] is not None
+                     else ""))
             print("    PDF rendering alone: " + ", ".join(f"{k} {v:.1f} ms" for k, v in bd["pdf_ms"].items()))
     return out
 

@@ -88,12 +88,12 @@ else:
     _db["OPTIONS"].setdefault("connect_timeout", 5)
     # Parameters bound by the server and statements prepared once per connection: the
     # ORM sends the same statements again and again, and planning them (joins) costs the
-    # server more than running them (on the dossier lifecycle, 60% of its CPU). Off by
-    # default until every raw statement works with server-side binding (a parameter
-    # repeated in SELECT and GROUP BY becomes two parameters the server cannot match);
-    # not behind a pooler that cannot keep prepared statements (PgBouncer in transaction
-    # mode before 1.21).
-    if env_bool("DB_PREPARED_STATEMENTS", False):
+    # server more than running them (on the dossier lifecycle, 60% of its CPU). On by
+    # default; raw SQL must not repeat a parameterised expression (e.g. in SELECT and
+    # GROUP BY: the server sees two parameters it cannot match; group by position).
+    # DB_PREPARED_STATEMENTS=0 turns it off, e.g. behind a pooler that cannot keep
+    # prepared statements (PgBouncer in transaction mode before 1.21).
+    if env_bool("DB_PREPARED_STATEMENTS", True):
         _db["OPTIONS"].setdefault("server_side_binding", True)
         _db["OPTIONS"].setdefault("prepare_threshold", 5)
     _db["CONN_MAX_AGE"] = int(os.environ.get("DB_CONN_MAX_AGE", "60"))

@@ -20,6 +20,7 @@ from chinhquyenso.procedures.models import Component, Procedure
 
 from . import services
 from .deadlines import standing
+from .loading import load_dossier
 from .models import Dossier
 from .queries import dossiers_visible_to, find_for_tracking, may_view
 
@@ -135,17 +136,11 @@ def list_dossiers(request, state: str = "", standing_is: str = "", limit: int = 
     return rows
 
 
-def _visible(request, code: str, *, lean: bool = False) -> Dossier:
-    """The dossier if the caller may see it (404 otherwise, as for an unknown code).
-    `lean`: only what the visibility check reads, for callers that hand the id to a
-    service, which locks and reads the dossier itself."""
-    if lean:
-        dossiers = Dossier.objects.select_related("agency__unit").only(
-            "owner", "assisted_by", "transferred_to", "agency__unit")
-    else:
-        dossiers = Dossier.objects.select_related("procedure", "agency", "agency__unit", "current_step")
-    dossier = get_object_or_404(dossiers, code=code)
-    if not may_view(request.user, dossier):
+def _visible(request, code: str) -> Dossier:
+    """The dossier if the caller may see it (404 otherwise, as for an unknown code), with
+    its procedure, agency, units and current step (one prebuilt statement)."""
+    dossier = load_dossier(code=code)
+    if dossier is None or not may_view(request.user, dossier):
         raise HttpError(404, "Not found")
     return dossier
 
@@ -201,7 +196,7 @@ ACTIONS = {
 @router.post("dossiers/{code}/actions/{action}", response={200: DossierOut, **ERRORS}, auth=django_auth,
              summary="Perform a transition: receive, refuse, assign, start, forward, …")
 def perform(request, code: str, action: str, body: ActionIn):
-    dossier = _visible(request, code, lean=True)
+    dossier = _visible(request, code)
     try:
         handler = ACTIONS[action]
     except KeyError as exc:
@@ -220,7 +215,7 @@ class FileOut(Schema):
 @router.post("dossiers/{code}/result", response={201: FileOut, **ERRORS}, auth=django_auth,
              summary="Attach the result file (multipart field `file`)")
 def attach_result(request, code: str):
-    dossier = _visible(request, code, lean=True)
+    dossier = _visible(request, code)
     upload = request.FILES.get("file")
     if upload is None:
         return Status(400, {"detail": _("Choose the result file.")})
@@ -230,7 +225,7 @@ def attach_result(request, code: str):
 @router.post("dossiers/{code}/supplement", response={200: DossierOut, **ERRORS}, auth=django_auth,
              summary="Add the requested documents (multipart fields `files`, optional `note`)")
 def supplement(request, code: str):
-    dossier = _visible(request, code, lean=True)
+    dossier = _visible(request, code)
     dossier = services.supplement_dossier(dossier_id=dossier.pk, actor=request.user,
                                           files=request.FILES.getlist("files"),
                                           note=request.POST.get("note", ""))

@@ -72,11 +72,10 @@ def find_for_tracking(*, code: str, id4: str) -> Dossier | None:
     id4 = id4.strip()
     if len(id4) != 4 or not id4.isdigit():
         return None
-    try:  # codes are unique: no ordering needed
-        dossier = Dossier.objects.select_related("procedure", "agency").get(code=code.strip())
-    except Dossier.DoesNotExist:
-        return None
-    if not dossier.applicant_id_number.endswith(id4):
+    from .loading import load_dossier
+
+    dossier = load_dossier(code=code.strip())  # codes are unique
+    if dossier is None or not dossier.applicant_id_number.endswith(id4):
         return None
     return dossier
 

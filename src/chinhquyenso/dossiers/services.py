@@ -30,6 +30,7 @@ from chinhquyenso.procedures.models import CompetentLevel, Procedure, ServiceLev
 from .answers import clean_answers
 from .codes import next_dossier_code
 from .deadlines import due_time
+from .loading import load_dossier, save_dossier
 from .models import (
     OPEN_STATES,
     ApologyLetter,
@@ -58,9 +59,12 @@ class TransitionNotAllowed(Exception):
 # --- helpers -------------------------------------------------------------------------
 
 def _lock(dossier_id: int) -> Dossier:
-    return (Dossier.objects.select_for_update(of=("self",))
-            .select_related("procedure", "agency", "agency__unit__parent__parent", "current_step")
-            .get(pk=dossier_id))
+    """The dossier, its row locked until the end of the transaction, with its procedure,
+    agency, units and current step (one prebuilt statement: see loading.py)."""
+    dossier = load_dossier(pk=dossier_id, lock=True)
+    if dossier is None:
+        raise Dossier.DoesNotExist(f"No dossier {dossier_id}")
+    return dossier
 
 
 def _require_state(dossier: Dossier, allowed: set[str], action: str) -> None:
@@ -291,7 +295,7 @@ def receive_dossier(*, dossier_id: int, actor, at: datetime | None = None) -> Do
                      else _state_for_step(step, is_last=step == steps[-1]))
     if dossier.state == State.DONE:
         dossier.finished_at = at
-    dossier.save()
+    save_dossier(dossier)
     _after_commit_issue("receipt", dossier.pk, actor)
     _notify(dossier, _("Dossier %(code)s received") % {"code": dossier.code},
             _("Your dossier %(code)s was received. The result is due by %(due)s.")
@@ -313,7 +317,7 @@ def refuse_dossier(*, dossier_id: int, actor, reason: str, at: datetime | None =
     _require_right(actor, "dossiers.receive", dossier)
     dossier.state = State.REFUSED
     dossier.last_reason = reason.strip()
-    dossier.save()
+    save_dossier(dossier)
     _notify(dossier, _("Dossier %(code)s refused") % {"code": dossier.code}, reason)
     indicator_aggregates.on_dossier_change(dossier, before=before)
     _record(dossier, actor=actor, action="refuse", from_state=State.SUBMITTED, at=at, note=reason)
@@ -333,7 +337,7 @@ def assign_dossier(*, dossier_id: int, actor, assignee, at: datetime | None = No
     from_state = dossier.state
     dossier.assignee = assignee
     dossier.state = State.ASSIGNED
-    dossier.save()
+    save_dossier(dossier)
     _record(dossier, actor=actor, action="assign", from_state=from_state, at=at,
             extra={"assignee": assignee.get_username()})
     return dossier
@@ -347,7 +351,7 @@ def start_processing(*, dossier_id: int, actor, at: datetime | None = None) -> D
     if dossier.assignee_id != actor.pk:
         raise PermissionDenied(_("Only the official the dossier is assigned to can start it."))
     dossier.state = State.PROCESSING
-    dossier.save()
+    save_dossier(dossier)
     _record(dossier, actor=actor, action="start", from_state=State.ASSIGNED, at=at)
     return dossier
 
@@ -385,7 +389,7 @@ def forward_dossier(*, dossier_id: int, actor, note: str = "", at: datetime | No
         if result_attached:
             dossier.result_electronic = True
             _after_commit_issue("result_notice", dossier.pk, actor)
-    dossier.save()
+    save_dossier(dossier)
     if dossier.state == State.DONE:
         _notify(dossier, _("Result of dossier %(code)s is ready") % {"code": dossier.code},
                 _("The result of your dossier %(code)s is ready.") % {"code": dossier.code})
@@ -474,7 +478,7 @@ def send_back(*, dossier_id: int, actor, reason: str, at: datetime | None = None
     previous = steps[max(position - 1, 0)]
     _enter_step(dossier, previous, at, calendar_for(dossier.agency))
     dossier.state = State.PROCESSING
-    dossier.save()
+    save_dossier(dossier)
     _record(dossier, actor=actor, action="send_back", from_state=State.AWAITING_SIGNATURE, at=at,
             note=reason)
     return dossier
@@ -504,7 +508,7 @@ def return_result(*, dossier_id: int, actor, at: datetime | None = None) -> Doss
     _require_right(actor, "dossiers.return_result", dossier)
     dossier.state = State.RETURNED
     dossier.returned_at = at
-    dossier.save()
+    save_dossier(dossier)
     indicator_aggregates.on_dossier_change(dossier, before=before)
     _record(dossier, actor=actor, action="return_result", from_state=State.DONE, at=at)
     return dossier
@@ -525,7 +529,7 @@ def request_supplement(*, dossier_id: int, actor, reason: str, at: datetime | No
     from_state = dossier.state
     _pause(dossier, at, State.SUPPLEMENT_REQUESTED)
     dossier.last_reason = reason.strip()
-    dossier.save()
+    save_dossier(dossier)
     _notify(dossier, _("Dossier %(code)s: documents needed") % {"code": dossier.code}, reason)
     _record(dossier, actor=actor, action="request_supplement", from_state=from_state, at=at, note=reason)
     return dossier
@@ -548,7 +552,7 @@ def supplement_dossier(*, dossier_id: int, actor, files: list, note: str = "",
         store_dossier_file(dossier=dossier, uploaded_file=upload, kind=DossierFile.Kind.SUPPLEMENT,
                            uploaded_by=actor)
     _resume(dossier, at, calendar_for(dossier.agency))
-    dossier.save()
+    save_dossier(dossier)
     indicator_aggregates.on_dossier_change(dossier, before=before)
     _record(dossier, actor=actor, action="supplement", from_state=State.SUPPLEMENT_REQUESTED, at=at,
             note=note, extra={"files": len(files), "due_at": dossier.due_at})
@@ -569,7 +573,7 @@ def request_fee(*, dossier_id: int, actor, amount: int | None = None,
     _require_right(actor, "dossiers.process", dossier)
     _pause(dossier, at, State.FEE_DUE)
     dossier.fee_amount = int(amount)
-    dossier.save()
+    save_dossier(dossier)
     _notify(dossier, _("Dossier %(code)s: fee due") % {"code": dossier.code},
             _("Please pay %(amount)s đồng for dossier %(code)s.") % {"amount": f"{int(amount):,}".replace(",", "."), "code": dossier.code})
     _record(dossier, actor=actor, action="request_fee", from_state=State.PROCESSING, at=at,
@@ -592,7 +596,7 @@ def pay_fee(*, dossier_id: int, actor, reference: str, provider: str = "counter"
     dossier.payment_provider = provider
     dossier.payment_reference = reference.strip()
     _resume(dossier, at, calendar_for(dossier.agency))
-    dossier.save()
+    save_dossier(dossier)
     indicator_aggregates.on_dossier_change(dossier, before=before)
     _record(dossier, actor=actor, action="pay_fee", from_state=State.FEE_DUE, at=at,
             extra={"amount": dossier.fee_amount, "provider": provider, "reference": reference.strip()})
@@ -619,7 +623,7 @@ def withdraw_dossier(*, dossier_id: int, actor, reason: str = "", at: datetime |
         dossier.withdrawal_requested = True
         action = "request_withdrawal"
     dossier.last_reason = reason
-    dossier.save()
+    save_dossier(dossier)
     indicator_aggregates.on_dossier_change(dossier, before=before)
     _record(dossier, actor=actor, action=action, from_state=from_state, at=at, note=reason)
     return dossier
@@ -637,7 +641,7 @@ def approve_withdrawal(*, dossier_id: int, actor, at: datetime | None = None) ->
     from_state = dossier.state
     dossier.state = State.WITHDRAWN
     dossier.paused_at = None
-    dossier.save()
+    save_dossier(dossier)
     indicator_aggregates.on_dossier_change(dossier, before=before)
     _record(dossier, actor=actor, action="approve_withdrawal", from_state=from_state, at=at)
     return dossier
@@ -656,7 +660,7 @@ def stop_dossier(*, dossier_id: int, actor, reason: str, at: datetime | None = N
     dossier.state = State.STOPPED
     dossier.paused_at = None
     dossier.last_reason = reason.strip()
-    dossier.save()
+    save_dossier(dossier)
     _notify(dossier, _("Dossier %(code)s stopped") % {"code": dossier.code}, reason)
     indicator_aggregates.on_dossier_change(dossier, before=before)
     _record(dossier, actor=actor, action="stop", from_state=from_state, at=at, note=reason)
@@ -678,7 +682,7 @@ def transfer_dossier(*, dossier_id: int, actor, to_agency: Agency, reason: str,
     dossier.resume_state = from_state
     dossier.state = State.TRANSFERRED
     dossier.transferred_to = to_agency
-    dossier.save()
+    save_dossier(dossier)
     _record(dossier, actor=actor, action="transfer", from_state=from_state, at=at, note=reason,
             extra={"to": to_agency.code})
     return dossier
@@ -695,7 +699,7 @@ def take_back_dossier(*, dossier_id: int, actor, note: str = "", at: datetime | 
     dossier.state = dossier.resume_state or State.PROCESSING
     dossier.resume_state = ""
     dossier.transferred_to = None
-    dossier.save()
+    save_dossier(dossier)
     _record(dossier, actor=actor, action="take_back", from_state=State.TRANSFERRED, at=at, note=note)
     return dossier
 

@@ -171,8 +171,10 @@ def store_dossier_file(*, dossier, uploaded_file, kind, component=None,
     """Check the upload and store it, byte for byte, as a file of the dossier.
 
     Call inside the caller's transaction; the caller writes the audit log. When the
-    database row cannot be created the stored file is removed again. (A rollback of the
-    caller's transaction after this returns leaves the file in storage.)"""
+    database row cannot be created the stored file is removed again and the error rolls
+    back the caller's whole transaction (no savepoint: it would cost two more round trips
+    per file, and no caller carries on after a failed file). (A rollback of the caller's
+    transaction after this returns leaves the file in storage.)"""
     if kind not in DossierFile.Kind.values:
         raise ValueError(f"Unknown dossier file kind {kind!r}")
     if component is not None and component.procedure_id != dossier.procedure_id:
@@ -193,7 +195,7 @@ def store_dossier_file(*, dossier, uploaded_file, kind, component=None,
                          size=len(data), sha256=sha256, uploaded_by=uploaded_by)
     record.file.save(_storage_name(original_name, extension), ContentFile(data), save=False)
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             record.save()
     except BaseException:
         record.file.delete(save=False)

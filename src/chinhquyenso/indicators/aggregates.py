@@ -217,7 +217,12 @@ def _month_sql(column: str) -> str:
 
 def _grouped_insert(select: str, params: list, metrics: Iterable[Metric]) -> None:
     """INSERT into DailyTally one row per group and metric from `select`, which yields
-    unit_id, day, procedure_id, agency_id and one count per metric, in that order."""
+    unit_id, day, procedure_id, agency_id and one count per metric, in that order.
+
+    The selects group by column position (GROUP BY 1, 2, 3, 4), not by repeating the
+    day's expression: that expression has a parameter (the time zone), and with
+    parameters bound by the server (DB_PREPARED_STATEMENTS) PostgreSQL cannot tell that
+    the parameter in GROUP BY is the one in SELECT."""
     metrics = list(metrics)
     names = [f"c{i}" for i in range(len(metrics))]
     daily = connection.ops.quote_name(DailyTally._meta.db_table)
@@ -264,8 +269,8 @@ def rebuild_aggregates(*, actor=None) -> dict[str, int]:
             f"SUM(CASE WHEN d.assisted_by_id IS NOT NULL AND d.channel = %s THEN 1 ELSE 0 END) "
             f"FROM {dossiers} d JOIN {agencies} a ON a.id = d.agency_id "
             f"JOIN {procedures} p ON p.id = d.procedure_id "
-            f"WHERE d.received_at IS NOT NULL GROUP BY a.unit_id, {day}, d.procedure_id, d.agency_id",
-            params + [online, full, full, online, online] + params,
+            "WHERE d.received_at IS NOT NULL GROUP BY 1, 2, 3, 4",
+            params + [online, full, full, online, online],
             [Metric.RECEIVED, Metric.RECEIVED_ONLINE, Metric.RECEIVED_POPULATION_DATA,
              Metric.RECEIVED_FULL_ONLINE_ELIGIBLE, Metric.RECEIVED_FULLY_ONLINE, Metric.RECEIVED_DIGITISED,
              Metric.RECEIVED_REUSED, Metric.RECEIVED_EID, Metric.RECEIVED_COMMUNITY])
@@ -280,8 +285,8 @@ def rebuild_aggregates(*, actor=None) -> dict[str, int]:
             f"AND d.payment_provider NOT IN ('', %s) THEN 1 ELSE 0 END) "
             f"FROM {dossiers} d JOIN {agencies} a ON a.id = d.agency_id "
             f"WHERE d.finished_at IS NOT NULL AND d.state IN ({', '.join(['%s'] * len(finished))}) "
-            f"GROUP BY a.unit_id, {day}, d.procedure_id, d.agency_id",
-            params + [COUNTER_PAYMENT] + finished + params,
+            "GROUP BY 1, 2, 3, 4",
+            params + [COUNTER_PAYMENT] + finished,
             [Metric.FINISHED, Metric.FINISHED_LATE, Metric.FINISHED_ELECTRONIC, Metric.FINISHED_WITH_FEE,
              Metric.FINISHED_PAID_ONLINE])
         day, params = _local_date_sql("r.created_at")
@@ -289,15 +294,15 @@ def rebuild_aggregates(*, actor=None) -> dict[str, int]:
             f"SELECT a.unit_id, {day} AS day, d.procedure_id, d.agency_id, COUNT(*), "
             f"SUM(CASE WHEN r.satisfied THEN 1 ELSE 0 END) "
             f"FROM {ratings} r JOIN {dossiers} d ON d.id = r.dossier_id JOIN {agencies} a ON a.id = d.agency_id "
-            f"GROUP BY a.unit_id, {day}, d.procedure_id, d.agency_id",
-            params + params, [Metric.RATED, Metric.RATED_SATISFIED])
+            "GROUP BY 1, 2, 3, 4",
+            params, [Metric.RATED, Metric.RATED_SATISFIED])
         daily, monthly, unit_monthly = _tables()
         month = _month_sql("day")
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {monthly} (unit_id, month, procedure_id, metric, total) "
                 f"SELECT unit_id, {month}, procedure_id, metric, SUM(total) FROM {daily} "
-                f"GROUP BY unit_id, {month}, procedure_id, metric")
+                "GROUP BY 1, 2, 3, 4")
             cursor.execute(
                 f"INSERT INTO {unit_monthly} (unit_id, month, metric, total) "
                 f"SELECT unit_id, month, metric, SUM(total) FROM {monthly} GROUP BY unit_id, month, metric")
