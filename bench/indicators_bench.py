@@ -78,6 +78,9 @@ def setup_django(args) -> None:
     import django
 
     django.setup()
+    # As a gunicorn worker starts: the URL configuration imported and the objects made so
+    # far frozen out of the garbage collector's full collections (chinhquyenso/wsgi.py).
+    import chinhquyenso.wsgi  # noqa: F401
 
 
 def seed(args):

@@ -50,3 +50,18 @@ def test_serve_starts_and_keeps_identification_numbers_out_of_the_access_log(tmp
         output, _ = proc.communicate(timeout=30)
     assert "GET /dich-vu-cong/tra-cuu/" in output
     assert "026301005678" not in output and "id4=" not in output
+
+
+def test_the_wsgi_application_loads_every_url_module_and_freezes_what_start_up_made(tmp_path):
+    code = ("import gc, sys; import chinhquyenso.wsgi; "
+            "print(gc.get_freeze_count(), 'chinhquyenso.dossiers.api' in sys.modules, "
+            "'chinhquyenso.indicators.views' in sys.modules)")
+    env = {**os.environ, "CQS_VAR_DIR": str(tmp_path), "SECRET_KEY": "test-wsgi", "DEBUG": "0",
+           "DATABASE_URL": "", "PYTHONPATH": str(ROOT / "src")}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120,
+                         check=True).stdout.split()
+    frozen, dossier_api, indicator_views = int(out[0]), out[1], out[2]
+    # The views and APIs are imported at start-up, not on the first request, and the
+    # garbage collector's full collections no longer walk those objects.
+    assert (dossier_api, indicator_views) == ("True", "True")
+    assert frozen > 100_000
