@@ -20,6 +20,17 @@ def _quick_password_hashing():
     hashers.get_hashers_by_algorithm.cache_clear()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _concurrent_reads_closed(django_db_setup):
+    """The dashboards' worker threads keep a database connection each (PostgreSQL, outside
+    a transaction: browser tests, transactional tests); they are closed before the test
+    database is dropped."""
+    yield
+    from chinhquyenso.indicators import concurrent_reads
+
+    concurrent_reads.shutdown()
+
+
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     """Files a test writes stay in its temporary directory: uploads, and what the demo

@@ -243,6 +243,9 @@ CQS_TSA_URL = os.environ.get("CQS_TSA_URL", "")
 CQS_TSA_AUTH = os.environ.get("CQS_TSA_AUTH", "")
 # LibreOffice's soffice for converting Word drafts to PDF (empty: found on PATH, if any).
 CQS_SOFFICE = os.environ.get("CQS_SOFFICE", "")
+# The indicators' dashboards run their independent reads at once on PostgreSQL, each
+# worker thread on its own connection (indicators/concurrent_reads.py).
+CQS_CONCURRENT_READS = env_bool("CQS_CONCURRENT_READS", True)
 
 # --- Static files (served by the app through WhiteNoise; no CDN) ---------------
 STATIC_URL = "static/"

@@ -393,8 +393,13 @@ def load_sources(names: Iterable[str], ids, first_month: date, last_month: date,
                  loaded: dict | None = None) -> dict:
     """The sources named, for the units and months; `loaded` holds sources the caller
     has already read (e.g. the dossiers from the totals it has)."""
+    from functools import partial
+
+    from .concurrent_reads import read_all
+
     found = dict(loaded or {})
-    found.update({name: SOURCES[name](ids, first_month, last_month) for name in set(names) if name not in found})
+    found.update(read_all({name: partial(SOURCES[name], ids, first_month, last_month)
+                           for name in sorted(set(names)) if name not in found}))
     return found
 
 

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import lru_cache
+from functools import lru_cache, partial
 from urllib.parse import urlencode
 
 from django.db.models import F, Q
@@ -25,7 +25,8 @@ from chinhquyenso.org.permissions import can, scope_units
 
 from . import aggregates
 from .computation import FORMULAS, Period, parse_period, ratio, rolled_up_report
-from .measures import MEASURES, dossier_cells, load_sources, summed
+from .concurrent_reads import read_all
+from .measures import MEASURES, SOURCES, ActiveMembers, dossier_cells, load_sources, summed
 from .models import Indicator, IndicatorValue, Legend, PeriodType, Source, Target
 
 # Who sees the leader's dashboard: the leaders of a unit (for it and the units below it)
@@ -38,13 +39,13 @@ CITY_CODE = "243"
 
 # --- units ------------------------------------------------------------------------------------
 
-def rollup_sets(units: list[AdministrativeUnit]) -> dict[int, set[int]]:
+def rollup_sets(units: list[AdministrativeUnit]) -> dict[int, frozenset[int]]:
     """For each unit: its id, the ids below it and of the units merged into them, as
     computation.unit_ids() gives, for all the units together in one query per level."""
     return rollup_tree(units)[0]
 
 
-def rollup_tree(units: list[AdministrativeUnit]) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
+def rollup_tree(units: list[AdministrativeUnit]) -> tuple[dict[int, frozenset[int]], dict[int, set[int]]]:
     """rollup_sets(units), and the ids right below each id (children, merged units)."""
     below: dict[int, set[int]] = defaultdict(set)
     seen = {u.pk for u in units}
@@ -70,7 +71,7 @@ def rollup_tree(units: list[AdministrativeUnit]) -> tuple[dict[int, set[int]], d
                 if child not in closure:
                     closure.add(child)
                     stack.append(child)
-        sets[unit.pk] = closure
+        sets[unit.pk] = frozenset(closure)  # hashable as it is: the figures' memo keys
     return sets, below
 
 
@@ -224,6 +225,10 @@ class Targets:
                 self.values[(t.indicator_id, t.unit_id)] = t.value
         self.levels: dict[int, int] = {}
 
+    def know(self, units) -> None:
+        """The levels of units already loaded (no query for them in level_of)."""
+        self.levels.update({unit.pk: unit.level for unit in units})
+
     def level_of(self, unit_id: int) -> int | None:
         if unit_id not in self.levels:
             self.levels[unit_id] = (AdministrativeUnit.objects.filter(pk=unit_id)
@@ -318,15 +323,34 @@ def unit_dashboard(unit: AdministrativeUnit, period: Period, *, public: bool = F
     trend = trend_months(period)
     months = months_of(period)
     first = min(trend[0], months[0])
-    totals = aggregates.unit_month_totals(all_ids, first, months[-1])
     measured = [i.code for i in indicators if i.code in MEASURES and i.code not in FORMULAS]
-    sources = load_sources({name for code in measured for name in MEASURES[code].sources},
-                           all_ids, first, months[-1], loaded={"dossiers": dossier_cells(totals)})
-    reported = _reported(indicators, all_ids, period, trend)
+    needed = {name for code in measured for name in MEASURES[code].sources}
+    # Every read of the dashboard at once (concurrent_reads.py); the figures below only
+    # compute from what was read.
+    reads = {"totals": partial(aggregates.unit_month_totals, all_ids, first, months[-1]),
+             "reported": partial(_reported, indicators, all_ids, period, trend)}
+    reads.update({name: partial(SOURCES[name], all_ids, first, months[-1])
+                  for name in sorted(needed - {"dossiers", "members"})})
+    if "members" in needed:
+        members = ActiveMembers(all_ids, first, months[-1])
+        reads["members: period"] = partial(members.count, sets[unit.pk], months)  # and the wards'
+        reads["members: trend"] = partial(members.count, sets[unit.pk], trend[-1:])  # every month's
+    dossier_indicators = [i for i in indicators if i.code in FORMULAS]
+    procedures = with_procedures and not public
+    if procedures:
+        reads["procedure totals"] = partial(aggregates.procedure_totals, sets[unit.pk], months[0], months[-1],
+                                            metrics=formula_metrics(dossier_indicators))
+    read = read_all(reads)
+    totals, reported = read.pop("totals"), read.pop("reported")
+    sources = {name: read[name] for name in needed - {"dossiers", "members"}}
+    sources["dossiers"] = dossier_cells(totals)
+    if "members" in needed:
+        sources["members"] = members
     reported_units: dict = defaultdict(dict)  # (indicator, start, end) → unit → value
     for (indicator_id, unit_id, start, end), row in reported.items():
         reported_units[(indicator_id, start, end)][unit_id] = row
     targets = Targets(period.start.year)
+    targets.know(everyone)
     unit_chain = _chain(unit)
     links = not public
     urls = {each.pk: unit_url(each, period, public=public) for each in everyone}  # the same for every row
@@ -373,22 +397,27 @@ def unit_dashboard(unit: AdministrativeUnit, period: Period, *, public: bool = F
                 series.append((month, ratio(numerator, denominator, indicator.factor)
                                if numerator is not None else None))
         rows.append(IndicatorRow(indicator, figure, child_figures, series))
-    dashboard = Dashboard(unit, period, indicators, children, rows, trend,
-                          dossier_indicators=[i for i in indicators if i.code in FORMULAS])
-    if with_procedures and not public:
-        dashboard.procedures = procedure_rows(unit, sets[unit.pk], period, dashboard.dossier_indicators,
-                                              targets, unit_chain)
+    dashboard = Dashboard(unit, period, indicators, children, rows, trend, dossier_indicators=dossier_indicators)
+    if procedures:
+        dashboard.procedures = procedure_rows(unit, sets[unit.pk], period, dossier_indicators,
+                                              targets, unit_chain, totals=read["procedure totals"])
     return dashboard
 
 
-def procedure_rows(unit, ids, period, indicators, targets, chain) -> list[ProcedureRow]:
-    """One row per procedure with dossiers in the unit in the period."""
+def formula_metrics(indicators) -> list[int]:
+    """The metrics the dossier indicators' formulas read."""
+    return sorted({metric for i in indicators for _sign, metric in FORMULAS[i.code].numerator}
+                  | {FORMULAS[i.code].denominator for i in indicators} - {None})
+
+
+def procedure_rows(unit, ids, period, indicators, targets, chain, *, totals=None) -> list[ProcedureRow]:
+    """One row per procedure with dossiers in the unit in the period (`totals`: the
+    aggregates' procedure_totals of the units and period, when already read)."""
     from chinhquyenso.procedures.models import Procedure
 
     months = months_of(period)
-    used = sorted({metric for i in indicators for _sign, metric in FORMULAS[i.code].numerator}
-                  | {FORMULAS[i.code].denominator for i in indicators} - {None})
-    totals = aggregates.procedure_totals(ids, months[0], months[-1], metrics=used)
+    if totals is None:
+        totals = aggregates.procedure_totals(ids, months[0], months[-1], metrics=formula_metrics(indicators))
     procedure_ids = sorted({p for p, _m in totals})
     names = {p.pk: p for p in Procedure.objects.filter(pk__in=procedure_ids).only("pk", "name", "code")}
     by_procedure: dict = defaultdict(dict)
