@@ -39,6 +39,7 @@ temporary directory), the script
     DATABASE_URL=sqlite:////var/tmp/cqs-ind10m/db.sqlite3 \
         .venv/bin/python bench/indicators_bench.py --dossiers 10000000 --requests 5  # a file with room
     DATABASE_URL=... .venv/bin/python bench/indicators_bench.py --api-only   # time the API again
+    DATABASE_URL=... .venv/bin/python bench/indicators_bench.py --no-load    # the updates and the API again
 
 It prints figures only. The database is left as it is (drop it when done).
 """
@@ -448,6 +449,9 @@ def main() -> None:
                         help="API calls per level (city, ward, procedure) and kind of period")
     parser.add_argument("--api-only", action="store_true",
                         help="the database at DATABASE_URL was loaded by an earlier run: only time the API")
+    parser.add_argument("--no-load", action="store_true",
+                        help="the database at DATABASE_URL was loaded by an earlier run: time the aggregates' "
+                             "updates (--changes more open dossiers finished) and the API again")
     args = parser.parse_args()
     setup_django(args)
     from django.db import connection
@@ -456,9 +460,11 @@ def main() -> None:
     from chinhquyenso.indicators.aggregates import rebuild_aggregates
 
     print(f"database: {connection.vendor} ({connection.settings_dict['NAME']})", flush=True)
-    if args.api_only:
+    if args.api_only or args.no_load:
         city, wards, procedures, admin = loaded()
         print(f"{Dossier.objects.count():,} dossiers already loaded", flush=True)
+        if args.no_load:
+            report_changes(*measure_changes(args.changes))
         report_api(*measure_api(admin, city, wards, procedures, args.requests))
         return
     city, wards, agencies, procedures, admin, community = seed(args)
@@ -470,11 +476,14 @@ def main() -> None:
     print(f"aggregates built from scratch in {time.perf_counter() - started:.1f} s: "
           f"{rows['daily']:,} daily, {rows['monthly']:,} monthly, {rows['unit_monthly']:,} unit-monthly rows",
           flush=True)
-    hook, whole = measure_changes(args.changes)
+    report_changes(*measure_changes(args.changes))
+    report_api(*measure_api(admin, city, wards, procedures, args.requests))
+
+
+def report_changes(hook: list[float], whole: list[float]) -> None:
     print(f"keeping them current, per dossier change ({len(hook)} changes): aggregate update "
           f"median {statistics.median(hook):.2f} ms, p95 {pct(hook, .95):.2f} ms; whole transaction "
           f"median {statistics.median(whole):.2f} ms, p95 {pct(whole, .95):.2f} ms", flush=True)
-    report_api(*measure_api(admin, city, wards, procedures, args.requests))
 
 
 def loaded():

@@ -180,8 +180,9 @@ class ActiveMembers:
     - for a span of months, the distinct (unit, member) pairs of every unit read, once
       per span (a member is active in one group or a few): any set of those units is
       then counted from them;
-    - for one month (a dashboard's trend asks month by month), the database counts the
-      distinct members of those units in each month of the source's span at once."""
+    - for one month not read so (a dashboard's trend asks month by month), the database
+      counts the distinct members of those units in each month of the source's span at
+      once."""
 
     def __init__(self, ids, first_month: date, last_month: date):
         self.ids, self.first_month, self.last_month = list(ids), first_month, last_month
@@ -209,22 +210,27 @@ class ActiveMembers:
         return (rows.filter(month__gte=months[0], month__lte=months[-1]) if contiguous
                 else rows.filter(month__in=list(months)))
 
+    def load_span(self, months) -> None:
+        """Read the (unit, member) pairs of a span of months (a dashboard's period) now."""
+        months = tuple(sorted(set(months)))
+        if months and months not in self.pairs:
+            found: dict = defaultdict(set)
+            for unit_id, key in self._in(self._rows(self.ids), months).values_list("unit_id", "key").distinct():
+                found[unit_id].add(key)
+            self.pairs[months] = found
+
     def count(self, ids, months) -> int:
         ids, months = frozenset(ids), tuple(sorted(set(months)))
         if not months:
             return 0
-        if len(months) == 1:
+        if len(months) == 1 and months not in self.pairs:
             if ids not in self.by_month:
                 self.by_month[ids] = dict(
                     self._rows(ids).filter(month__gte=self.first_month, month__lte=self.last_month)
                     .values("month").annotate(n=Count("key", distinct=True)).order_by()
                     .values_list("month", "n"))
             return self.by_month[ids].get(months[0], 0)
-        if months not in self.pairs:
-            found: dict = defaultdict(set)
-            for unit_id, key in self._in(self._rows(self.ids), months).values_list("unit_id", "key").distinct():
-                found[unit_id].add(key)
-            self.pairs[months] = found
+        self.load_span(months)
         pairs = self.pairs[months]
         return len(set().union(*(pairs[unit_id] for unit_id in ids if unit_id in pairs)))
 

@@ -333,7 +333,7 @@ def unit_dashboard(unit: AdministrativeUnit, period: Period, *, public: bool = F
                   for name in sorted(needed - {"dossiers", "members"})})
     if "members" in needed:
         members = ActiveMembers(all_ids, first, months[-1])
-        reads["members: period"] = partial(members.count, sets[unit.pk], months)  # and the wards'
+        reads["members: period"] = partial(members.load_span, months)  # the unit's and each ward's
         reads["members: trend"] = partial(members.count, sets[unit.pk], trend[-1:])  # every month's
     dossier_indicators = [i for i in indicators if i.code in FORMULAS]
     procedures = with_procedures and not public
