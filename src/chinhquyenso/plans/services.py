@@ -307,15 +307,19 @@ def create_goal(*, plan_id: int, actor, text: str, target_text: str = "", order=
     return goal
 
 
+def _locked_goal(goal_id: int) -> Goal:
+    """The goal, locked after its plan (the order every change of goals takes)."""
+    _lock_plan(Goal.objects.values_list("plan_id", flat=True).get(pk=goal_id))
+    return Goal.objects.select_for_update(of=("self",)).select_related("plan__issuing_agency__unit").get(pk=goal_id)
+
+
 def update_goal(*, goal_id: int, actor, text=None, target_text=None, order=None,
                 indicators: Iterable | None = None) -> Goal:
     """Change what is given (None, or an empty `order`, leaves a field as it is; `indicators`
     replaces the list)."""
     measures = _measures(indicators, "indicators") if indicators is not None else None
     with transaction.atomic():
-        _lock_plan(Goal.objects.values_list("plan_id", flat=True).get(pk=goal_id))
-        goal = Goal.objects.select_for_update(of=("self",)).select_related("plan__issuing_agency__unit").get(
-            pk=goal_id)
+        goal = _locked_goal(goal_id)
         _require_manage(actor, goal.plan)
         before = _goal_state(goal)
         if text is not None:
@@ -356,9 +360,7 @@ def delete_goal(*, goal_id: int, actor) -> None:
     """Delete a goal with its indicators and target values. A goal that still has tasks
     is refused (GoalHasTasks): a task is not left without the goal it was set for."""
     with transaction.atomic():
-        _lock_plan(Goal.objects.values_list("plan_id", flat=True).get(pk=goal_id))
-        goal = Goal.objects.select_for_update(of=("self",)).select_related("plan__issuing_agency__unit").get(
-            pk=goal_id)
+        goal = _locked_goal(goal_id)
         _require_manage(actor, goal.plan)
         refusal = goal_kept_for_tasks(goal)
         if refusal:
