@@ -210,3 +210,22 @@ def test_the_index_tables_export_to_excel(client, dossiers, complaint, city, war
     assert on_time[2:] == (2, 3, 66.67, 13.33, 20)  # the city: Tích Sơn's 3 finished, 1 late
     units = load_workbook(io.BytesIO(client.get(url, {"period": "2026-Q4", "xlsx": "units"}).content)).active
     assert [r[0] for r in units.iter_rows(values_only=True)][-2:] == [ward.name, "Phường Liên Bảo"]
+
+
+def test_the_procedure_catalogue_kept_per_process_follows_each_change(birth):
+    import copy
+
+    from chinhquyenso.indicators.measures import procedure_catalogue
+    from chinhquyenso.procedures.services import save_procedure
+    from tests.procedures.conftest import BIRTH
+
+    def ward_entry():
+        return next((entry for entry in procedure_catalogue().get("ward", []) if entry[0] == birth.pk), None)
+
+    assert ward_entry() is not None and ward_entry()[2] is True  # published and complete
+    save_procedure(**{**copy.deepcopy(BIRTH), "legal_basis": []})
+    assert ward_entry()[2] is False  # no legal basis: not complete any more
+    save_procedure(**{**copy.deepcopy(BIRTH), "is_published": False})
+    assert ward_entry() is None
+    save_procedure(**copy.deepcopy(BIRTH))
+    assert ward_entry() is not None

@@ -367,3 +367,16 @@ def test_deleting_a_task_deletes_its_notes_and_the_audit_log_keeps_them(chairman
         ("", 55, "Đã lắp 5/9 điểm", vhtt_specialist.username),
         (TaskStatus.IN_PROGRESS, None, "", chairman.username)]
     assert notes[0]["day"] == (TODAY - timedelta(days=1)).isoformat()
+
+
+def test_a_task_is_not_set_for_a_goal_deleted_after_the_form_was_opened(chairman, plan, goals, tasks, vp):
+    # The form offered a new goal; someone deleted it before the form was posted.
+    stale = services.create_goal(plan_id=plan.pk, actor=chairman, text="Mục tiêu tạm")
+    services.delete_goal(goal_id=stale.pk, actor=chairman)
+    with pytest.raises(ValidationError) as error:
+        services.update_task(task_id=tasks[0].pk, actor=chairman, goal=stale)
+    assert error.value.message_dict == {"goal": ["This goal has just been deleted: choose another one."]}
+    with pytest.raises(ValidationError) as error:
+        services.create_task(plan_id=plan.pk, actor=chairman, name="Nhiệm vụ mới", lead_unit=vp, goal=stale)
+    assert "goal" in error.value.message_dict
+    assert Task.objects.get(pk=tasks[0].pk).goal == goals[0]

@@ -12,7 +12,8 @@ a transaction.
 Reads run one after the other instead when that is not safe or not worth it: on SQLite
 (one file, and the Python work between reads dominates), inside a transaction (a worker
 thread would not see what the transaction wrote — the tests, a service computing
-values), or when CQS_CONCURRENT_READS is off.
+values), when connections are not kept (DB_CONN_MAX_AGE=0: each read would open its
+own), or when CQS_CONCURRENT_READS is off.
 """
 
 from __future__ import annotations
@@ -41,7 +42,9 @@ def _pool() -> ThreadPoolExecutor:
 def concurrent() -> bool:
     """Would read_all() run its reads at once here?"""
     return (getattr(settings, "CQS_CONCURRENT_READS", True) and connection.vendor == "postgresql"
-            and not connection.in_atomic_block)
+            and not connection.in_atomic_block
+            # connections kept (CONN_MAX_AGE): with 0, each read would open one of its own
+            and connection.settings_dict.get("CONN_MAX_AGE") != 0)
 
 
 def _in_worker(read: Callable):

@@ -219,16 +219,22 @@ class ActiveMembers:
                 found[unit_id].add(key)
             self.pairs[months] = found
 
+    def load_months(self, ids) -> None:
+        """Count now the members of these units in each month of the source's span (a
+        dashboard's trend)."""
+        ids = frozenset(ids)
+        if ids not in self.by_month:
+            self.by_month[ids] = dict(
+                self._rows(ids).filter(month__gte=self.first_month, month__lte=self.last_month)
+                .values("month").annotate(n=Count("key", distinct=True)).order_by()
+                .values_list("month", "n"))
+
     def count(self, ids, months) -> int:
         ids, months = frozenset(ids), tuple(sorted(set(months)))
         if not months:
             return 0
         if len(months) == 1 and months not in self.pairs:
-            if ids not in self.by_month:
-                self.by_month[ids] = dict(
-                    self._rows(ids).filter(month__gte=self.first_month, month__lte=self.last_month)
-                    .values("month").annotate(n=Count("key", distinct=True)).order_by()
-                    .values_list("month", "n"))
+            self.load_months(ids)
             return self.by_month[ids].get(months[0], 0)
         self.load_span(months)
         pairs = self.pairs[months]
@@ -336,12 +342,19 @@ _catalogue_cache: dict = {}
 
 def procedure_catalogue() -> dict:
     """level → (id, service level, complete, with a fee) of the published procedures.
-    Read again only when a procedure was added, removed or saved (its `updated_at`; the
-    procedure services save the procedure with its components and steps); the catalogue
-    changes a few times a year, the dashboards read it on every view."""
-    from chinhquyenso.procedures.models import CompetentLevel, Procedure
+    The catalogue changes a few times a year and the dashboards read it on every view, so
+    each process keeps it and reads it again when its version changes: the procedures'
+    number, last `updated_at` (procedures.services saves the procedure with its
+    components and steps) and number published, and the components' and steps' number
+    and last id (components and steps are written again on each save). A bulk
+    QuerySet.update() of other fields, which bypasses `updated_at`, is not seen until
+    the next save."""
+    from chinhquyenso.procedures.models import CompetentLevel, Component, Procedure, ProcessStep
 
-    version = tuple(Procedure.objects.aggregate(n=Count("pk"), last=Max("updated_at")).values())
+    version = (tuple(Procedure.objects.aggregate(n=Count("pk"), last=Max("updated_at"),
+                                                 published=Count("pk", filter=Q(is_published=True))).values())
+               + tuple(Component.objects.aggregate(n=Count("pk"), last=Max("pk")).values())
+               + tuple(ProcessStep.objects.aggregate(n=Count("pk"), last=Max("pk")).values()))
     if _catalogue_cache.get("version") == version:
         return _catalogue_cache["offered"]
     offered = {CompetentLevel.CITY: [], CompetentLevel.WARD: []}

@@ -334,7 +334,7 @@ def unit_dashboard(unit: AdministrativeUnit, period: Period, *, public: bool = F
     if "members" in needed:
         members = ActiveMembers(all_ids, first, months[-1])
         reads["members: period"] = partial(members.load_span, months)  # the unit's and each ward's
-        reads["members: trend"] = partial(members.count, sets[unit.pk], trend[-1:])  # every month's
+        reads["members: trend"] = partial(members.load_months, sets[unit.pk])  # every month's
     dossier_indicators = [i for i in indicators if i.code in FORMULAS]
     procedures = with_procedures and not public
     if procedures:

@@ -386,6 +386,9 @@ def _check_task(task: Task, co_units: list[Agency] | None, indicators: list | No
     plan = task.plan
     if task.goal_id is not None and task.goal.plan_id != plan.pk:
         raise ValidationError({"goal": [_("The goal belongs to another plan.")]})
+    # The plan is locked (as delete_goal locks it): a goal still there now stays.
+    if task.goal_id is not None and not Goal.objects.filter(pk=task.goal_id).exists():
+        raise ValidationError({"goal": [_("This goal has just been deleted: choose another one.")]})
     if task.start_date and task.deadline and task.deadline < task.start_date:
         raise ValidationError({"deadline": [_("The deadline cannot be before the start date.")]})
     for field, day in (("start_date", task.start_date), ("deadline", task.deadline)):
@@ -443,6 +446,8 @@ def update_task(*, task_id: int, actor, **changes) -> Task:
     if unknown:
         raise TypeError(f"update_task() got unexpected fields: {', '.join(sorted(unknown))}")
     with transaction.atomic():
+        if "goal" in changes:  # the plan first, as delete_goal: the goal chosen cannot go meanwhile
+            _lock_plan(Task.objects.values_list("plan_id", flat=True).get(pk=task_id))
         task = _lock_task(task_id)
         _require_manage(actor, task.plan)
         before = _task_state(task)
