@@ -7,10 +7,12 @@ administrators hold every capability everywhere.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
+from django.db import connections, router
 from django.utils.translation import gettext as _
 
 from .models import AdministrativeUnit, Role, RoleAssignment
@@ -74,17 +76,133 @@ class UnknownAction(KeyError):
 
 
 def _assignments(user) -> list[RoleAssignment]:
-    """Role assignments of a user, cached on the user object for one request."""
+    """Role assignments of a user (each with its unit and two levels of parents), cached
+    on the user object, i.e. for one request: AuthenticationMiddleware loads a new user
+    object for every request, so a role removed counts from the next request on.
+
+    The same statement answers the second-factor middleware's question (does one of
+    these roles require an authenticator code, has the user confirmed an authenticator),
+    kept on the user beside the roles (`second_factor_facts`)."""
     cached = getattr(user, "_cqs_role_cache", None)
     if cached is None:
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             cached = []
         else:
-            cached = list(
-                RoleAssignment.objects.filter(official__user=user).select_related("unit__parent__parent")
-            )
+            cached, user._cqs_second_factor = _load_access(user)
         user._cqs_role_cache = cached
     return cached
+
+
+def second_factor_facts(user) -> tuple[bool, bool] | None:
+    """(a role of the user requires a code, the user has a confirmed authenticator), read
+    with the user's role assignments in this request; None when they were not read so
+    (anonymous or inactive users)."""
+    _assignments(user)
+    return getattr(user, "_cqs_second_factor", None)
+
+
+def _load_access(user) -> tuple[list[RoleAssignment], tuple[bool, bool]]:
+    """One statement: the user's role assignments with their units' chain, whether a
+    second-factor policy requires a code for each role, and whether the user has a
+    confirmed authenticator. The device test sits in a one-row table, so a user without
+    any role (a citizen) still gets one row back."""
+    alias = router.db_for_read(RoleAssignment)
+    connection = connections[alias]
+    sql, assignment_fields, unit_fields = _access_sql(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, True, True, user.pk])
+        rows = cursor.fetchall()
+    converters = _converters(connection)
+    if converters:  # e.g. SQLite's dates, read as text: what the ORM would do to them
+        rows = [tuple(value if value is None or i not in converters
+                      else _convert(value, *converters[i], connection) for i, value in enumerate(row))
+                for row in rows]
+    has_device = bool(rows[0][0])
+    required = False
+    assignments = []
+    a, n = len(assignment_fields), len(unit_fields)
+    unit_field = RoleAssignment._meta.get_field("unit")
+    parent_field = AdministrativeUnit._meta.get_field("parent")
+    for row in rows:
+        if row[2] is None:  # the one row of a user without roles
+            continue
+        required = required or bool(row[1])
+        assignment = RoleAssignment.from_db(alias, assignment_fields, row[2:2 + a])
+        start = 2 + a
+        units = [AdministrativeUnit.from_db(alias, unit_fields, row[start + i * n:start + (i + 1) * n])
+                 if row[start + i * n] is not None else None for i in range(3)]
+        unit_field.set_cached_value(assignment, units[0])
+        for child, parent in ((units[0], units[1]), (units[1], units[2])):
+            if child is not None and child.parent_id is not None:
+                parent_field.set_cached_value(child, parent)
+        assignments.append(assignment)
+    return assignments, (required, has_device)
+
+
+def _converters(connection) -> dict[int, tuple[list, object]]:
+    """Per column of the statement, the ORM's converters for it on this connection."""
+    cached = getattr(connection, "_cqs_access_converters", None)
+    if cached is None:
+        fields = [*RoleAssignment._meta.concrete_fields, *AdministrativeUnit._meta.concrete_fields * 3]
+        cached = {}
+        for i, field in enumerate(fields, start=2):
+            col = field.get_col(field.model._meta.db_table)
+            found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+            if found:
+                cached[i] = (found, col)
+        connection._cqs_access_converters = cached
+    return cached
+
+
+def _convert(value, converters, expression, connection):
+    for converter in converters:
+        value = converter(value, expression, connection)
+    return value
+
+
+@functools.cache
+def _access_sql(vendor: str) -> tuple[str, list[str], list[str]]:
+    """Built once per database vendor from the models' metadata (no outside input).
+
+    One row per role assignment (with its unit, the unit's parent and grandparent, and the
+    policy's require_totp when it requires a code), each also carrying whether the user
+    has a confirmed authenticator; a single row of NULLs but that flag for a user without
+    roles."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from .models import Official, SecondFactorPolicy
+
+    qn = connections[router.db_for_read(RoleAssignment)].ops.quote_name
+    ra, official, unit = RoleAssignment._meta, Official._meta, AdministrativeUnit._meta
+    policy, device = SecondFactorPolicy._meta, TOTPDevice._meta
+    unit_fields = [f.attname for f in unit.concrete_fields]
+    assignment_fields = [f.attname for f in ra.concrete_fields]
+    assignment_cols = [qn(f.column) for f in ra.concrete_fields]
+    unit_cols = [qn(f.column) for f in unit.concrete_fields]
+    parent_col = qn(unit.get_field("parent").column)
+    pk_col = qn(unit.pk.column)
+    select = [f"pol.{qn(policy.get_field('require_totp').column)} AS c_required"]
+    select += [f"ra.{c} AS c_ra{i}" for i, c in enumerate(assignment_cols)]
+    for alias in ("u0", "u1", "u2"):
+        select += [f"{alias}.{c} AS c_{alias}_{i}" for i, c in enumerate(unit_cols)]
+    inner = (
+        f"SELECT {', '.join(select)} FROM {qn(ra.db_table)} ra "  # noqa: S608
+        f"INNER JOIN {qn(official.db_table)} o ON o.{qn(official.pk.column)} = ra.{qn(ra.get_field('official').column)} "
+        f"INNER JOIN {qn(unit.db_table)} u0 ON u0.{pk_col} = ra.{qn(ra.get_field('unit').column)} "
+        f"LEFT OUTER JOIN {qn(unit.db_table)} u1 ON u1.{pk_col} = u0.{parent_col} "
+        f"LEFT OUTER JOIN {qn(unit.db_table)} u2 ON u2.{pk_col} = u1.{parent_col} "
+        f"LEFT OUTER JOIN {qn(policy.db_table)} pol ON pol.{qn(policy.get_field('role').column)} "
+        f"= ra.{qn(ra.get_field('role').column)} AND pol.{qn(policy.get_field('require_totp').column)} = %s "
+        f"WHERE o.{qn(official.get_field('user').column)} = %s"
+    )
+    has_device = (f"SELECT 1 FROM {qn(device.db_table)} "  # noqa: S608
+                  f"WHERE {qn(device.get_field('user').column)} = %s "
+                  f"AND {qn(device.get_field('confirmed').column)} = %s")
+    names = ["c_required", *[f"c_ra{i}" for i in range(len(assignment_cols))],
+             *[f"c_{a}_{i}" for a in ("u0", "u1", "u2") for i in range(len(unit_cols))]]
+    sql = (f"SELECT EXISTS({has_device}) AS has_device, {', '.join('r.' + n for n in names)} "  # noqa: S608
+           f"FROM (SELECT 1 AS one) d LEFT OUTER JOIN ({inner}) r ON 1 = 1")
+    return sql, assignment_fields, unit_fields
 
 
 def roles_of(user) -> set[str]:

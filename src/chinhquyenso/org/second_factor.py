@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import SecondFactorPolicy
-from .permissions import roles_of
+from .permissions import roles_of, second_factor_facts
 
 MIDDLEWARE_PATH = "chinhquyenso.org.second_factor.SecondFactorMiddleware"
 OTP_MIDDLEWARE_PATH = "django_otp.middleware.OTPMiddleware"
@@ -73,13 +73,19 @@ def second_factor_state(user) -> SecondFactorState:
 
 
 def second_factor_needed(user) -> bool:
-    """`second_factor_state(user).needed` in one query: does one of the user's roles
-    require a code, or has the user confirmed an authenticator? The middleware asks it
-    on every request of a session that has not passed the code page, i.e. on nearly
-    every request of officials without a second factor."""
+    """`second_factor_state(user).needed` without a query of its own: does one of the
+    user's roles require a code, or has the user confirmed an authenticator? The
+    middleware asks it on every request of a session that has not passed the code page,
+    i.e. on nearly every request of officials without a second factor. Both facts come
+    with the user's role assignments (one statement per request, which the views need
+    too; see permissions._load_access), so they are as fresh as the request."""
     if not getattr(user, "is_authenticated", False):
         return False
-    roles = sorted(roles_of(user))  # cached on the user for the request; the views need it too
+    facts = second_factor_facts(user)
+    if facts is not None:
+        required, has_device = facts
+        return required or has_device
+    roles = sorted(roles_of(user))  # an inactive user: no roles read; ask the database
     params = [*roles, True, user.pk, True] if roles else [user.pk, True]
     with connection.cursor() as cursor:
         cursor.execute(_needed_sql(len(roles)), params)
