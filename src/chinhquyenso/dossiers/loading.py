@@ -6,7 +6,7 @@ Every transition and every API request on a dossier loads this same graph. Throu
 ORM, building the seven-table query (select_related, select_for_update) costs more
 Python time than the database spends running it; here the statement is built once per
 process from the models' metadata and the rows are turned into model instances the way
-the ORM does (the fields' database converters, `Model.from_db`, the related objects
+the ORM does (the fields' database converters, core/raw_rows.py, `Model.from_db`, the related objects
 cached on the instances). The instances are ordinary ones: saving and lazy relations
 work as usual.
 """
@@ -18,6 +18,7 @@ import functools
 
 from django.db import connection
 
+from chinhquyenso.core import raw_rows
 from chinhquyenso.org.models import AdministrativeUnit, Agency
 from chinhquyenso.procedures.models import Procedure, ProcessStep
 
@@ -61,18 +62,6 @@ def _statement(vendor: str, by: str, lock: bool) -> str:
     return sql
 
 
-def _converters(model) -> list[tuple[int, list]]:
-    """Per field of `model`: its position and the converters the ORM would apply to the
-    value the database driver returns (booleans and decimals on SQLite, JSON, …)."""
-    out = []
-    for i, field in enumerate(model._meta.concrete_fields):
-        col = field.cached_col
-        found = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
-        if found:
-            out.append((i, found))
-    return out
-
-
 @functools.cache
 def _layout(vendor: str) -> list[tuple]:
     """Per model of the graph: its slice of the row, its attribute names, its converters."""
@@ -80,7 +69,7 @@ def _layout(vendor: str) -> list[tuple]:
     for alias, model, join in _GRAPH:
         fields = model._meta.concrete_fields
         layout.append((alias, model, join, start, start + len(fields), [f.attname for f in fields],
-                       fields.index(model._meta.pk), _converters(model)))
+                       fields.index(model._meta.pk), raw_rows.converters(fields, connection)))
         start += len(fields)
     return layout
 
@@ -96,14 +85,10 @@ def load_dossier(*, pk: int | None = None, code: str | None = None, lock: bool =
         return None
     objects: dict[str, object] = {}
     for alias, model, join, start, end, names, pk_at, converters in _layout(connection.vendor):
-        values = list(row[start:end])
-        if values[pk_at] is None:  # nothing on the nullable side of a LEFT JOIN
+        if row[start + pk_at] is None:  # nothing on the nullable side of a LEFT JOIN
             instance = None
         else:
-            for i, funcs in converters:
-                expression = model._meta.concrete_fields[i].cached_col
-                for func in funcs:
-                    values[i] = func(values[i], expression, connection)
+            values = raw_rows.convert(row[start:end], converters, connection)
             instance = model.from_db(connection.alias, names, values)
             if model is Dossier:
                 instance._loaded_values = {  # what save_dossier() compares with

@@ -15,6 +15,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import connections, router
 from django.utils.translation import gettext as _
 
+from chinhquyenso.core import raw_rows
+
 from .models import AdministrativeUnit, Role, RoleAssignment
 
 ACTION_ROLES: dict[str, frozenset[str]] = {
@@ -114,9 +116,7 @@ def _load_access(user) -> tuple[list[RoleAssignment], tuple[bool, bool]]:
         rows = cursor.fetchall()
     converters = _converters(connection)
     if converters:  # e.g. SQLite's dates, read as text: what the ORM would do to them
-        rows = [tuple(value if value is None or i not in converters
-                      else _convert(value, *converters[i], connection) for i, value in enumerate(row))
-                for row in rows]
+        rows = [raw_rows.convert(row, converters, connection) for row in rows]
     has_device = bool(rows[0][0])
     required = False
     assignments = []
@@ -144,20 +144,8 @@ def _converters(connection) -> dict[int, tuple[list, object]]:
     cached = getattr(connection, "_cqs_access_converters", None)
     if cached is None:
         fields = [*RoleAssignment._meta.concrete_fields, *AdministrativeUnit._meta.concrete_fields * 3]
-        cached = {}
-        for i, field in enumerate(fields, start=2):
-            col = field.get_col(field.model._meta.db_table)
-            found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-            if found:
-                cached[i] = (found, col)
-        connection._cqs_access_converters = cached
+        cached = connection._cqs_access_converters = raw_rows.converters(fields, connection, start=2)
     return cached
-
-
-def _convert(value, converters, expression, connection):
-    for converter in converters:
-        value = converter(value, expression, connection)
-    return value
 
 
 @functools.cache
