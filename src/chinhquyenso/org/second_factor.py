@@ -16,14 +16,12 @@ right after that one in settings.MIDDLEWARE:
 
 from __future__ import annotations
 
-import functools
 from base64 import b32encode
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -82,32 +80,10 @@ def second_factor_needed(user) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     facts = second_factor_facts(user)
-    if facts is not None:
-        required, has_device = facts
-        return required or has_device
-    roles = sorted(roles_of(user))  # an inactive user: no roles read; ask the database
-    params = [*roles, True, user.pk, True] if roles else [user.pk, True]
-    with connection.cursor() as cursor:
-        cursor.execute(_needed_sql(len(roles)), params)
-        return cursor.fetchone() is not None
-
-
-@functools.cache
-def _needed_sql(roles: int) -> str:
-    """Built once per number of roles from the models' metadata (no outside input)."""
-    qn = connection.ops.quote_name
-    device = TOTPDevice._meta
-    policy = SecondFactorPolicy._meta
-    has_device = (f"SELECT 1 FROM {qn(device.db_table)} "  # noqa: S608
-                  f"WHERE {qn(device.get_field('user').column)} = %s "
-                  f"AND {qn(device.get_field('confirmed').column)} = %s")
-    if not roles:
-        return f"{has_device} LIMIT 1"
-    placeholders = ", ".join(["%s"] * roles)
-    required = (f"SELECT 1 FROM {qn(policy.db_table)} "  # noqa: S608
-                f"WHERE {qn(policy.get_field('role').column)} IN ({placeholders}) "
-                f"AND {qn(policy.get_field('require_totp').column)} = %s")
-    return f"{required} UNION ALL {has_device} LIMIT 1"
+    if facts is None:  # not read with the roles (an inactive user): as the pages ask it
+        return second_factor_state(user).needed
+    required, has_device = facts
+    return required or has_device
 
 
 def is_verified(user) -> bool:
