@@ -378,15 +378,13 @@ def unit_month_totals(unit_ids: Iterable[int], first_month: date, last_month: da
 
 
 def procedure_totals(unit_ids: Iterable[int], first_month: date, last_month: date,
-                     procedure_id: int | None = None, metrics: Iterable[int] | None = None) -> dict:
+                     metrics: Iterable[int] | None = None) -> dict:
     """(procedure id, metric) → total for the units and months (inclusive), for every
     metric or the `metrics` given."""
     rows = MonthlyTally.objects.filter(unit_id__in=list(unit_ids), month__gte=first_month,
                                        month__lte=last_month)
     if metrics is not None:
         rows = rows.filter(metric__in=list(metrics))
-    if procedure_id is not None:
-        rows = rows.filter(procedure_id=procedure_id)
     return {(row["procedure_id"], row["metric"]): row["n"]
             for row in rows.values("procedure_id", "metric").annotate(n=Sum("total")).order_by()}
 

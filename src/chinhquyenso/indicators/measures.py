@@ -162,15 +162,6 @@ def scan_activities(ids, first_month, last_month) -> dict:
     return found
 
 
-def activity_source(ids, first_month, last_month) -> dict:
-    """(residential group, month) → people reached, accounts helped open. From the
-    record tallies, without the members' keys (see member_source)."""
-    from .models import RecordSource
-    from .record_tallies import read
-
-    return read(RecordSource.ACTIVITIES, ids, first_month, last_month, members=False)
-
-
 class ActiveMembers:
     """The current members with a confirmed activity in a set of units and months, each
     counted once however many months or groups they were active in, from the record
@@ -259,6 +250,7 @@ def _tallied(source_name: str) -> Callable:
 
 outgoing_source = _tallied("OUTGOING")
 incoming_source = _tallied("INCOMING")
+activity_source = _tallied("ACTIVITIES")  # people reached, accounts (members: ActiveMembers)
 complaint_source = _tallied("COMPLAINTS")
 
 

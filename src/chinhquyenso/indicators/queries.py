@@ -399,8 +399,8 @@ def unit_dashboard(unit: AdministrativeUnit, period: Period, *, public: bool = F
         rows.append(IndicatorRow(indicator, figure, child_figures, series))
     dashboard = Dashboard(unit, period, indicators, children, rows, trend, dossier_indicators=dossier_indicators)
     if procedures:
-        dashboard.procedures = procedure_rows(unit, sets[unit.pk], period, dossier_indicators,
-                                              targets, unit_chain, totals=read["procedure totals"])
+        dashboard.procedures = procedure_rows(unit, period, dossier_indicators, targets, unit_chain,
+                                              read["procedure totals"])
     return dashboard
 
 
@@ -410,14 +410,11 @@ def formula_metrics(indicators) -> list[int]:
                   | {FORMULAS[i.code].denominator for i in indicators} - {None})
 
 
-def procedure_rows(unit, ids, period, indicators, targets, chain, *, totals=None) -> list[ProcedureRow]:
-    """One row per procedure with dossiers in the unit in the period (`totals`: the
-    aggregates' procedure_totals of the units and period, when already read)."""
+def procedure_rows(unit, period, indicators, targets, chain, totals: dict) -> list[ProcedureRow]:
+    """One row per procedure with dossiers in the unit in the period, from the
+    aggregates' procedure_totals() of the unit's ids and the period."""
     from chinhquyenso.procedures.models import Procedure
 
-    months = months_of(period)
-    if totals is None:
-        totals = aggregates.procedure_totals(ids, months[0], months[-1], metrics=formula_metrics(indicators))
     procedure_ids = sorted({p for p, _m in totals})
     names = {p.pk: p for p in Procedure.objects.filter(pk__in=procedure_ids).only("pk", "name", "code")}
     by_procedure: dict = defaultdict(dict)

@@ -115,19 +115,14 @@ def apply_changes(changes: Counter) -> None:
 
 # --- reading -------------------------------------------------------------------------------------
 
-def read(source: RecordSource, ids, first_month: date, last_month: date, *, members: bool = True) -> dict:
-    """(unit, month) → Counter of the source's keys for the units and months (inclusive);
-    member keys become ("member", id), or are left out with members=False."""
+def read(source: RecordSource, ids, first_month: date, last_month: date) -> dict:
+    """(unit, month) → Counter of the source's keys for the units and months (inclusive),
+    without the members' keys (measures.ActiveMembers counts those in the database)."""
     found: dict = defaultdict(Counter)
     rows = (RecordTally.objects.filter(source=source, unit_id__in=list(ids), month__gte=first_month,
-                                       month__lte=last_month).exclude(total=0))
-    if not members:
-        rows = rows.exclude(key__startswith=MEMBER)
+                                       month__lte=last_month).exclude(total=0).exclude(key__startswith=MEMBER))
     for unit_id, month, key, total in rows.values_list("unit_id", "month", "key", "total"):
-        if key.startswith(MEMBER):
-            found[(unit_id, month)][("member", int(key[len(MEMBER):]))] += total
-        else:
-            found[(unit_id, month)][key] += total
+        found[(unit_id, month)][key] += total
     return found
 
 
