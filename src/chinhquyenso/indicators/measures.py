@@ -400,18 +400,19 @@ SOURCES: dict[str, Callable] = {
 }
 
 
-def load_sources(names: Iterable[str], ids, first_month: date, last_month: date, *,
-                 loaded: dict | None = None) -> dict:
-    """The sources named, for the units and months; `loaded` holds sources the caller
-    has already read (e.g. the dossiers from the totals it has)."""
+def source_reads(names: Iterable[str], ids, first_month: date, last_month: date) -> dict[str, Callable]:
+    """name → the read of that source for the units and months, for read_all()."""
     from functools import partial
 
+    return {name: partial(SOURCES[name], ids, first_month, last_month) for name in sorted(set(names))}
+
+
+def load_sources(names: Iterable[str], ids, first_month: date, last_month: date) -> dict:
+    """The sources named, for the units and months (read at once where that is safe:
+    concurrent_reads.py)."""
     from .concurrent_reads import read_all
 
-    found = dict(loaded or {})
-    found.update(read_all({name: partial(SOURCES[name], ids, first_month, last_month)
-                           for name in sorted(set(names)) if name not in found}))
-    return found
+    return read_all(source_reads(names, ids, first_month, last_month))
 
 
 def dossier_cells(totals: dict) -> dict:

@@ -26,7 +26,7 @@ from chinhquyenso.org.permissions import can, scope_units
 from . import aggregates
 from .computation import FORMULAS, Period, parse_period, ratio, rolled_up_report
 from .concurrent_reads import read_all
-from .measures import MEASURES, SOURCES, ActiveMembers, dossier_cells, load_sources, summed
+from .measures import MEASURES, ActiveMembers, dossier_cells, load_sources, source_reads, summed
 from .models import Indicator, IndicatorValue, Legend, PeriodType, Source, Target
 
 # Who sees the leader's dashboard: the leaders of a unit (for it and the units below it)
@@ -329,8 +329,7 @@ def unit_dashboard(unit: AdministrativeUnit, period: Period, *, public: bool = F
     # compute from what was read.
     reads = {"totals": partial(aggregates.unit_month_totals, all_ids, first, months[-1]),
              "reported": partial(_reported, indicators, all_ids, period, trend)}
-    reads.update({name: partial(SOURCES[name], all_ids, first, months[-1])
-                  for name in sorted(needed - {"dossiers", "members"})})
+    reads.update(source_reads(needed - {"dossiers", "members"}, all_ids, first, months[-1]))
     if "members" in needed:
         members = ActiveMembers(all_ids, first, months[-1])
         reads["members: period"] = partial(members.load_span, months)  # the unit's and each ward's
