@@ -163,34 +163,37 @@ def _append_postgresql(entry: AuditEntry) -> bool:
 
 
 def queue_email(*, to: str, subject: str, body: str, actor=None, audit: bool = True) -> OutgoingEmail:
-    """Store an e-mail and hand it to the background worker once the transaction commits.
+    """Store an e-mail and hand it to the background worker with the caller's transaction
+    (core/task_queue.py).
     `audit=False` when the caller's own audit entry already records the notification.
 
     No savepoint: callers queue notifications inside their own transaction, often after
     its audit entry, while the chain head is locked, and a savepoint costs two more round
     trips there. An error here still rolls back the caller's whole transaction."""
+    from .task_queue import enqueue_in_transaction
     from .tasks import send_email
 
     with transaction.atomic(savepoint=False):
         email = OutgoingEmail.objects.create(to=to, subject=subject, body=body)
         if audit:
             record_audit(actor=actor, action="email.queued", obj=email, after={"subject": subject})
-        transaction.on_commit(lambda: send_email.enqueue(email_id=email.pk))
+        enqueue_in_transaction(send_email, email_id=email.pk)
     return email
 
 
 def queue_sms(*, to: str, text: str, actor=None, audit: bool = True) -> OutgoingSms:
-    """Store a text message and hand it to the background worker once the transaction commits.
+    """Store a text message and hand it to the background worker with the caller's transaction.
     `audit=False` when the caller's own audit entry already records the notification.
     No savepoint, as for queue_email."""
     from .masking import mask_phone
+    from .task_queue import enqueue_in_transaction
     from .tasks import send_sms
 
     with transaction.atomic(savepoint=False):
         sms = OutgoingSms.objects.create(to=to, text=text[:480])
         if audit:
             record_audit(actor=actor, action="sms.queued", obj=sms, object_repr=f"SMS {mask_phone(to)}")
-        transaction.on_commit(lambda: send_sms.enqueue(sms_id=sms.pk))
+        enqueue_in_transaction(send_sms, sms_id=sms.pk)
     return sms
 
 

@@ -296,7 +296,7 @@ def receive_dossier(*, dossier_id: int, actor, at: datetime | None = None) -> Do
     if dossier.state == State.DONE:
         dossier.finished_at = at
     save_dossier(dossier)
-    _after_commit_issue("receipt", dossier.pk, actor)
+    _issue_in_background("receipt", dossier.pk, actor)
     _notify(dossier, _("Dossier %(code)s received") % {"code": dossier.code},
             _("Your dossier %(code)s was received. The result is due by %(due)s.")
             % {"code": dossier.code, "due": timezone.localtime(dossier.due_at).strftime("%H:%M %d/%m/%Y")})
@@ -388,7 +388,7 @@ def forward_dossier(*, dossier_id: int, actor, note: str = "", at: datetime | No
             result_attached = dossier.files.filter(kind=DossierFile.Kind.RESULT).exists()
         if result_attached:
             dossier.result_electronic = True
-            _after_commit_issue("result_notice", dossier.pk, actor)
+            _issue_in_background("result_notice", dossier.pk, actor)
     save_dossier(dossier)
     if dossier.state == State.DONE:
         _notify(dossier, _("Result of dossier %(code)s is ready") % {"code": dossier.code},
@@ -399,13 +399,15 @@ def forward_dossier(*, dossier_id: int, actor, note: str = "", at: datetime | No
     return dossier
 
 
-def _after_commit_issue(document: str, dossier_id: int, actor) -> None:
+def _issue_in_background(document: str, dossier_id: int, actor) -> None:
+    from chinhquyenso.core.task_queue import enqueue_in_transaction
+
     from . import tasks
 
     task = {"receipt": tasks.issue_receipt, "result_notice": tasks.issue_result_notice}[document]
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
     key = "officer_id" if document == "receipt" else "signer_id"
-    transaction.on_commit(lambda: task.enqueue(dossier_id=dossier_id, **{key: actor_id}))
+    enqueue_in_transaction(task, dossier_id=dossier_id, **{key: actor_id})
 
 
 def _user(user_id: int | None):
