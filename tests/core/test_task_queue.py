@@ -92,3 +92,18 @@ def test_a_backend_outside_the_database_gets_the_task_after_the_commit(settings)
         queue_email(to="b@example.vn", subject="Bỏ", body="b")
         raise RuntimeError("rolled back")
     assert [m.subject for m in mail.outbox] == ["Sau khi ghi"]
+
+
+def test_the_task_rows_save_receivers_are_the_ones_task_queue_stands_in_for():
+    """task_queue writes the row without save()'s signals, doing what the backend's own
+    receiver does; a new receiver (an upgrade of django-tasks-db) must be looked at."""
+    from django.db.models.signals import post_save, pre_save
+    from django_tasks_db import signal_handlers
+    from django_tasks_db.models import DBTaskResult
+
+    def names(signal):
+        sync, asynchronous = signal._live_receivers(DBTaskResult)
+        return {f"{r.__module__}.{r.__qualname__}" for r in [*sync, *asynchronous]}
+
+    assert names(pre_save) == {f"{signal_handlers.__name__}.set_run_after"}
+    assert names(post_save) == set()

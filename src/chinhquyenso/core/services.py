@@ -10,6 +10,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from . import raw_inserts
 from .models import AuditChainHead, AuditEntry, OutgoingEmail, OutgoingSms
 
 
@@ -174,7 +175,7 @@ def queue_email(*, to: str, subject: str, body: str, actor=None, audit: bool = T
     from .tasks import send_email
 
     with transaction.atomic(savepoint=False):
-        email = OutgoingEmail.objects.create(to=to, subject=subject, body=body)
+        email = raw_inserts.insert(OutgoingEmail(to=to, subject=subject, body=body))
         if audit:
             record_audit(actor=actor, action="email.queued", obj=email, after={"subject": subject})
         enqueue_in_transaction(send_email, email_id=email.pk)
@@ -190,7 +191,7 @@ def queue_sms(*, to: str, text: str, actor=None, audit: bool = True) -> Outgoing
     from .tasks import send_sms
 
     with transaction.atomic(savepoint=False):
-        sms = OutgoingSms.objects.create(to=to, text=text[:480])
+        sms = raw_inserts.insert(OutgoingSms(to=to, text=text[:480]))
         if audit:
             record_audit(actor=actor, action="sms.queued", obj=sms, object_repr=f"SMS {mask_phone(to)}")
         enqueue_in_transaction(send_sms, sms_id=sms.pk)

@@ -3,8 +3,8 @@
 With the database backend (the default without Redis) the task's row is inserted by the
 caller's own transaction: it commits with the data it is about and rolls back with it,
 so no task is lost between the commit and the enqueue, and a request pays no separate
-commit per task. The statement is built once per process from the model's metadata;
-through the ORM, creating each row cost more Python time than the database spent on it.
+commit per task. The row is written by core/raw_inserts.py: through the ORM, creating
+it cost more Python time than the database spent on it.
 
 Other backends (RQ with Redis, the immediate backend of some tests) cannot take part in
 the database's transaction: their tasks are enqueued once it commits, as before.
@@ -17,7 +17,8 @@ import logging
 import uuid
 
 from django.db import connection, transaction
-from django.utils import timezone
+
+from . import raw_inserts
 
 logger = logging.getLogger("django_tasks")
 
@@ -35,18 +36,6 @@ def enqueue_in_transaction(task, **kwargs) -> None:
 
 
 @functools.cache
-def _statement(vendor: str) -> tuple[str, tuple]:
-    """INSERT INTO the task table (every column) VALUES (%s, …), and its fields in order."""
-    from django_tasks_db.models import DBTaskResult
-
-    qn = connection.ops.quote_name
-    fields = tuple(DBTaskResult._meta.concrete_fields)
-    columns = ", ".join(qn(f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    return f"INSERT INTO {qn(DBTaskResult._meta.db_table)} ({columns}) VALUES ({placeholders})", fields  # noqa: S608
-
-
-@functools.cache
 def _validated(backend, task) -> bool:
     # validate_task inspects the function's signature: once per backend, task and process.
     backend.validate_task(task)
@@ -56,31 +45,17 @@ def _validated(backend, task) -> bool:
 def _insert(backend, task, kwargs: dict) -> uuid.UUID:
     from django_tasks.base import TaskResultStatus
     from django_tasks.utils import normalize_json
-    from django_tasks_db.models import get_date_max
+    from django_tasks_db.models import DBTaskResult, get_date_max
 
     _validated(backend, task)
-    task_id = backend._get_id()
-    values = {
-        "id": task_id,
-        "status": TaskResultStatus.READY,
-        "enqueued_at": timezone.now(),
-        "started_at": None,
-        "finished_at": None,
-        "args_kwargs": normalize_json({"args": [], "kwargs": kwargs}),
-        "priority": task.priority,
-        "task_path": task.module_path,
-        "worker_ids": [],
-        "queue_name": task.queue_name,
-        "backend_name": backend.alias,
-        "run_after": task.run_after or get_date_max(),
-        "return_value": None,
-        "exception_class_path": "",
-        "traceback": "",
-    }
-    sql, fields = _statement(connection.vendor)
-    params = [f.get_db_prep_save(values[f.attname], connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    row = DBTaskResult(
+        id=backend._get_id(), status=TaskResultStatus.READY,
+        args_kwargs=normalize_json({"args": [], "kwargs": kwargs}), priority=task.priority,
+        task_path=task.module_path, queue_name=task.queue_name, backend_name=backend.alias,
+        # what the backend's only save receiver (set_run_after) does:
+        run_after=task.run_after or get_date_max())
+    raw_inserts.insert(row, receivers_done=True)
+    task_id = row.id
     if logger.isEnabledFor(logging.DEBUG):
         logger.debug("Task id=%s path=%s enqueued backend=%s", task_id, task.module_path, backend.alias)
     return task_id
