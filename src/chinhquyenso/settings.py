@@ -110,10 +110,11 @@ if REDIS_URL:
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     # Sessions read from the shared cache, written to both: one query less per request.
     # (Not with the local-memory cache: another process would keep a session that ended.)
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_ENGINE = "chinhquyenso.core.sessions.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    SESSION_ENGINE = "chinhquyenso.core.sessions.db"
 RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 600}}
 
 # --- Applications -----------------------------------------------------------
@@ -191,7 +192,9 @@ TEMPLATES = [
 # --- Authentication ----------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend with a prebuilt read of the user; sessions that name
+    # ModelBackend (made before 26 November 2026) are read as its own (core/sessions.py).
+    "chinhquyenso.org.auth_backend.PasswordBackend",
     "chinhquyenso.identity.oidc.CitizenOIDCBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [

@@ -42,6 +42,6 @@ def test_postgresql_statements_are_prepared_unless_turned_off():
 def test_sessions_are_read_from_the_cache_only_when_it_is_shared(tmp_path):
     code = "from django.conf import settings; print(settings.SESSION_ENGINE)"
     sqlite = f"sqlite:///{tmp_path}/db.sqlite3"
-    assert shell(code, DATABASE_URL=sqlite) == "django.contrib.sessions.backends.db"
+    assert shell(code, DATABASE_URL=sqlite) == "chinhquyenso.core.sessions.db"
     assert shell(code, DATABASE_URL=sqlite, REDIS_URL="redis://127.0.0.1:6379/15") == \
-        "django.contrib.sessions.backends.cached_db"
+        "chinhquyenso.core.sessions.cached_db"

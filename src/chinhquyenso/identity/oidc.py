@@ -46,6 +46,7 @@ from django.utils.translation import gettext_lazy as _
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from chinhquyenso.core.services import record_audit
+from chinhquyenso.org.auth_backend import load_user
 
 from .accounts import CitizenAccount
 from .idnumbers import normalize_id_number
@@ -308,7 +309,7 @@ class CitizenOIDCBackend(OIDCAuthenticationBackend):
         self.provider: Provider | None = None
 
     def get_user(self, user_id):
-        user = super().get_user(user_id)
+        user = load_user(user_id)  # every request of a logged-in citizen: no ORM query to build
         return user if user is not None and self.user_can_authenticate(user) else None
 
     def authenticate(self, request, oidc_provider: Provider | None = None,

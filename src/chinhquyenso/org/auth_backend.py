@@ -1,0 +1,83 @@
+"""The user of a logged-in request, read with one statement built once per process.
+
+Every request of a logged-in user loads its user (`django.contrib.auth.get_user` →
+the session's backend's `get_user`). Through the ORM (`objects.get(pk=…)`) building the
+queryset and compiling its SQL costs more Python time than the database spends on the
+row; here the statement is built once from the user model's metadata and the row is
+turned into a user the way the ORM does (the fields' database converters,
+core/raw_rows.py, `Model.from_db`). All concrete fields are read, so the instance is
+the ORM's own: the session's password hash check, `save()` and lazy relations work as
+usual.
+
+`PasswordBackend` is Django's ModelBackend (officials' and administrators' user name
+and password) with that read; the citizens' backend (identity/oidc.py) uses the same
+`load_user()`.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.db import connections, models, router
+
+from chinhquyenso.core import raw_rows
+
+UserModel = get_user_model()
+
+
+def load_user(user_id):
+    """The user whose primary key is `user_id` (as the session holds it), or None.
+    A value the primary key cannot take raises as `objects.get(pk=…)` would; one out of
+    the column's range finds nobody, as with the ORM."""
+    alias = router.db_for_read(UserModel)
+    connection = connections[alias]
+    pk = UserModel._meta.pk
+    value = pk.get_db_prep_value(user_id, connection, prepared=False)
+    if isinstance(pk, models.IntegerField) and isinstance(value, int):
+        low, high = connection.ops.integer_field_range(pk.get_internal_type())
+        if (low is not None and value < low) or (high is not None and value > high):
+            return None
+    sql, names = _statement(alias)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    converters = _converters(connection)
+    values = raw_rows.convert(row, converters, connection) if converters else row
+    return UserModel.from_db(alias, names, values)
+
+
+@functools.cache
+def _statement(alias: str) -> tuple[str, list[str]]:
+    """SELECT <every concrete field> FROM <user table> WHERE <pk> = %s, and the fields'
+    attribute names in that order. Built from model metadata only; the id is a
+    parameter."""
+    meta = UserModel._meta
+    qn = connections[alias].ops.quote_name
+    fields = meta.concrete_fields
+    columns = ", ".join(qn(f.column) for f in fields)
+    sql = f"SELECT {columns} FROM {qn(meta.db_table)} WHERE {qn(meta.pk.column)} = %s"  # noqa: S608
+    return sql, [f.attname for f in fields]
+
+
+def _converters(connection) -> dict[int, tuple[list, object]]:
+    """Per column of the statement, the ORM's converters for it on this connection."""
+    cached = getattr(connection, "_cqs_user_converters", None)
+    if cached is None:
+        fields = UserModel._meta.concrete_fields
+        cached = connection._cqs_user_converters = raw_rows.converters(fields, connection)
+    return cached
+
+
+class PasswordBackend(ModelBackend):
+    """Django's ModelBackend (user name and password, permissions), whose `get_user` —
+    run on every request of a logged-in user — reads the user with `load_user()`. Like
+    ModelBackend's: None for a user that no longer exists or that
+    `user_can_authenticate` refuses (deactivated)."""
+
+    def get_user(self, user_id):
+        user = load_user(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
