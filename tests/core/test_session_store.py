@@ -22,7 +22,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from chinhquyenso.core import sessions
-from chinhquyenso.org import auth_backend
+from chinhquyenso.org import auth_backend, permissions
 from chinhquyenso.org.models import Role
 from tests.factories import PASSWORD
 
@@ -172,8 +172,10 @@ def reads_of(queries: list[dict], table: str) -> list[str]:
 
 
 def test_a_request_reads_session_and_user_once_each_with_the_prebuilt_statements(settings, official):
-    """The same number of statements per request as with Django's own session engine and
-    backend (one row each), but the two reads are the prebuilt ones, not the ORM's."""
+    """One statement per request fewer than with Django's own session engine and backend:
+    the session and the user are read once each, by the prebuilt statements, and the
+    user's statement also brings the roles (org/permissions.py), which Django's backend
+    leaves to a statement of their own."""
 
     def request_statements() -> tuple[list[dict], str]:
         client = logged_in(official)
@@ -193,14 +195,18 @@ def test_a_request_reads_session_and_user_once_each_with_the_prebuilt_statements
     platforms, backend = request_statements()
     assert backend == "chinhquyenso.org.auth_backend.PasswordBackend"
 
-    assert len(platforms) == len(djangos)
+    assert len(platforms) == len(djangos) - 1
+    roles = 'FROM "org_roleassignment"'
+    assert sum(roles in q["sql"] for q in djangos) == 1 == sum(roles in q["sql"] for q in platforms)
     session_sql = prebuilt_head(sessions._statement(Session, connection.alias)[0])
-    user_sql = prebuilt_head(auth_backend._statement(connection.alias)[0])
+    access_sql = permissions.access_statement(official.pk, connection.alias)[0]
+    user_sql = auth_backend._statement(connection.alias, access_sql)[0].split(" FROM ")[0]
     for queries, expected in ((djangos, False), (platforms, True)):
         session_reads, user_reads = reads_of(queries, "django_session"), reads_of(queries, "auth_user")
         assert len(session_reads) == 1 and len(user_reads) == 1
         assert session_reads[0].startswith(session_sql) is expected
         assert user_reads[0].startswith(user_sql) is expected
+    assert roles in reads_of(platforms, "auth_user")[0]
 
 
 @pytest.mark.parametrize(("before", "after"), [

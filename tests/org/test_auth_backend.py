@@ -178,3 +178,50 @@ def test_a_wrong_password_is_hashed_once(settings, official, username):
     response = client.post("/dang-nhap/", {"username": name, "password": "sai-mat-khau"})
     assert response.status_code == 200 and "_auth_user_id" not in client.session
     assert CountingHasher.hashed == 1
+
+
+def _access(user):
+    from chinhquyenso.org.permissions import _assignments, second_factor_facts
+
+    return ([(a.pk, a.role, a.unit_id, a.unit.parent_id) for a in _assignments(user)],
+            second_factor_facts(user))
+
+
+def test_the_user_comes_with_their_roles_and_second_factor_answers_in_one_statement(
+        official, city, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from chinhquyenso.org.models import RoleAssignment, SecondFactorPolicy
+    from chinhquyenso.org.permissions import _load_access
+
+    RoleAssignment.objects.create(official=official.official, role=Role.LEADER, unit=city)
+    SecondFactorPolicy.objects.update_or_create(role=Role.LEADER, defaults={"require_totp": True})
+    TOTPDevice.objects.create(user=official, name="Điện thoại", confirmed=True)
+    with CaptureQueriesContext(connection) as queries:
+        user = PasswordBackend().get_user(official.pk)
+        access = _access(user)
+    assert len(queries) == 1  # the user, their roles with units, the second-factor answers
+    fresh = User.objects.get(pk=official.pk)
+    assert access == _access(fresh)  # what the roles' own statement reads
+    assert sorted(r for _pk, r, _u, _p in access[0]) == sorted([Role.COUNTER_OFFICER, Role.LEADER])
+    assert access[1] == (True, True)
+    roles, facts = _load_access(fresh)
+    assert facts == access[1] and len(roles) == 2
+    for user_id in (official.pk, official.pk + 1000):  # nobody: no user, no access
+        assert (load_user(user_id, with_access=True) is None) == (user_id != official.pk)
+
+
+def test_a_citizen_without_roles_comes_with_empty_access(citizen_user):
+    user = CitizenOIDCBackend().get_user(citizen_user.pk)
+    assert _access(user) == ([], (False, False))
+
+
+def test_a_role_taken_away_counts_from_the_next_request(official):
+    from chinhquyenso.org.models import RoleAssignment
+
+    client = logged_in(official)
+    assert client.get("/api/v1/org/me").json()["roles"] == [Role.COUNTER_OFFICER]
+    RoleAssignment.objects.filter(official__user=official).delete()
+    assert client.get("/api/v1/org/me").json()["roles"] == []

@@ -309,7 +309,8 @@ class CitizenOIDCBackend(OIDCAuthenticationBackend):
         self.provider: Provider | None = None
 
     def get_user(self, user_id):
-        user = load_user(user_id)  # every request of a logged-in citizen: no ORM query to build
+        # every request of a logged-in citizen: no ORM query to build, roles read with it
+        user = load_user(user_id, with_access=True)
         return user if user is not None and self.user_can_authenticate(user) else None
 
     def authenticate(self, request, oidc_provider: Provider | None = None,

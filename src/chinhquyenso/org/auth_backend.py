@@ -24,13 +24,20 @@ from django.db import connections, models, router
 
 from chinhquyenso.core import raw_rows
 
+from . import permissions
+from .models import RoleAssignment
+
 UserModel = get_user_model()
 
 
-def load_user(user_id):
+def load_user(user_id, *, with_access: bool = False):
     """The user whose primary key is `user_id` (as the session holds it), or None.
     A value the primary key cannot take raises as `objects.get(pk=…)` would; one out of
-    the column's range finds nobody, as with the ORM."""
+    the column's range finds nobody, as with the ORM.
+
+    `with_access`: the same statement also reads the user's role assignments and
+    second-factor answers (org/permissions.py), kept on the user for this request, as
+    every request of a logged-in user needs them: one query instead of two."""
     alias = router.db_for_read(UserModel)
     connection = connections[alias]
     pk = UserModel._meta.pk
@@ -39,27 +46,43 @@ def load_user(user_id):
         low, high = connection.ops.integer_field_range(pk.get_internal_type())
         if (low is not None and value < low) or (high is not None and value > high):
             return None
-    sql, names = _statement(alias)
+    params = [value]
+    access_sql = ""
+    with_access = with_access and router.db_for_read(RoleAssignment) == alias
+    if with_access:
+        access_sql, access_params = permissions.access_statement(value, alias)
+        params = [*access_params, value]
+    sql, names = _statement(alias, access_sql)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [value])
-        row = cursor.fetchone()
-    if row is None:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall() if with_access else [cursor.fetchone()]
+    if not rows or rows[0] is None:
         return None
     converters = _converters(connection)
-    values = raw_rows.convert(row, converters, connection) if converters else row
-    return UserModel.from_db(alias, names, values)
+    n = len(names)
+    values = raw_rows.convert(rows[0][:n], converters, connection) if converters else rows[0][:n]
+    user = UserModel.from_db(alias, names, values)
+    if with_access:
+        permissions.keep_access(user, [row[n:] for row in rows], alias)
+    return user
 
 
 @functools.cache
-def _statement(alias: str) -> tuple[str, list[str]]:
+def _statement(alias: str, access_sql: str = "") -> tuple[str, list[str]]:
     """SELECT <every concrete field> FROM <user table> WHERE <pk> = %s, and the fields'
     attribute names in that order. Built from model metadata only; the id is a
-    parameter."""
+    parameter. With `access_sql` (permissions.access_statement), the user's row is
+    joined to its rows: one row per role assignment (at least one), the user's columns
+    first, the access statement's parameters before the id."""
     meta = UserModel._meta
     qn = connections[alias].ops.quote_name
     fields = meta.concrete_fields
-    columns = ", ".join(qn(f.column) for f in fields)
-    sql = f"SELECT {columns} FROM {qn(meta.db_table)} WHERE {qn(meta.pk.column)} = %s"  # noqa: S608
+    columns = ", ".join(f"u.{qn(f.column)}" for f in fields)
+    source = f"{qn(meta.db_table)} u"
+    if access_sql:
+        columns += ", x.*"
+        source += f" CROSS JOIN ({access_sql}) x"
+    sql = f"SELECT {columns} FROM {source} WHERE u.{qn(meta.pk.column)} = %s"  # noqa: S608
     return sql, [f.attname for f in fields]
 
 
@@ -79,5 +102,5 @@ class PasswordBackend(ModelBackend):
     `user_can_authenticate` refuses (deactivated)."""
 
     def get_user(self, user_id):
-        user = load_user(user_id)
+        user = load_user(user_id, with_access=True)
         return user if user is not None and self.user_can_authenticate(user) else None

@@ -84,7 +84,9 @@ def _assignments(user) -> list[RoleAssignment]:
 
     The same statement answers the second-factor middleware's question (does one of
     these roles require an authenticator code, has the user confirmed an authenticator),
-    kept on the user beside the roles (`second_factor_facts`)."""
+    kept on the user beside the roles (`second_factor_facts`). For the user of a request,
+    the session's backend reads it together with the user (org/auth_backend.py,
+    `keep_access`); another user object reads it here, once."""
     cached = getattr(user, "_cqs_role_cache", None)
     if cached is None:
         if not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -109,11 +111,31 @@ def _load_access(user) -> tuple[list[RoleAssignment], tuple[bool, bool]]:
     confirmed authenticator. The device test sits in a one-row table, so a user without
     any role (a citizen) still gets one row back."""
     alias = router.db_for_read(RoleAssignment)
-    connection = connections[alias]
-    sql, assignment_fields, unit_fields = _access_sql(connection.vendor)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user.pk, True, True, user.pk])
+    sql, params = access_statement(user.pk, alias)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
+    return access_from_rows(rows, alias)
+
+
+def access_statement(user_id, alias: str) -> tuple[str, list]:
+    """The access statement of `_load_access` and its parameters, for a caller that reads
+    the user in the same statement (org/auth_backend.py); its rows go to keep_access()."""
+    sql, _assignment_fields, _unit_fields = _access_sql(connections[alias].vendor)
+    return sql, [user_id, True, True, user_id]
+
+
+def keep_access(user, rows: list, alias: str) -> None:
+    """Keep on `user` (for this request) the access its rows of access_statement() give,
+    so that its roles and second-factor answers need no query of their own."""
+    user._cqs_role_cache, user._cqs_second_factor = access_from_rows(rows, alias)
+
+
+def access_from_rows(rows: list, alias: str) -> tuple[list[RoleAssignment], tuple[bool, bool]]:
+    """(the role assignments, (a role requires a code, a confirmed authenticator exists))
+    from the rows of the access statement, as the database driver gave them."""
+    connection = connections[alias]
+    _sql, assignment_fields, unit_fields = _access_sql(connection.vendor)
     converters = _converters(connection)
     if converters:  # e.g. SQLite's dates, read as text: what the ORM would do to them
         rows = [raw_rows.convert(row, converters, connection) for row in rows]
