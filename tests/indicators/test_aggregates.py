@@ -234,3 +234,39 @@ def test_q_objects_used_for_links_name_existing_sets():
         assert {formula.numerator_set, formula.denominator_set} - {None} <= set(aggregates.DOSSIER_SETS)
         assert formula.numerator_set is not None and (formula.denominator is None) == (formula.denominator_set is None)
     assert isinstance(aggregates._sets()["received"][1], Q)
+
+
+def total(rows, key) -> int:
+    return next((r[-1] for r in rows if r[:-1] == key), 0)
+
+
+def test_changes_reach_every_table_in_one_statement_and_month_neutral_ones_only_the_days(
+        dossiers, ward, birth, django_assert_num_queries):
+    """A change adds to the three tables (one statement on PostgreSQL, one per table on
+    SQLite); one that moves a count between two days of a month leaves the months alone."""
+    from collections import Counter
+
+    from django.db import connection
+
+    dossier = Dossier.objects.select_related("agency").get(pk=dossiers["online_early"].pk)
+    unit, agency = dossier.agency.unit_id, dossier.agency_id
+    before = tables()
+    metric = int(Metric.RECEIVED)
+    first, second = date(2026, 11, 3), date(2026, 11, 20)
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 3):
+        aggregates.apply_changes(Counter({(unit, agency, birth.pk, metric, first): 2}))
+    after = tables()
+    assert (unit, first, birth.pk, agency, metric, 2) in after["daily"]
+    month = date(2026, 11, 1)
+    assert total(after["monthly"], (unit, month, birth.pk, metric)) == \
+        total(before["monthly"], (unit, month, birth.pk, metric)) + 2
+    assert total(after["unit_monthly"], (unit, month, metric)) == \
+        total(before["unit_monthly"], (unit, month, metric)) + 2
+
+    with django_assert_num_queries(1):
+        aggregates.apply_changes(Counter({(unit, agency, birth.pk, metric, first): -1,
+                                          (unit, agency, birth.pk, metric, second): 1}))
+    moved = tables()
+    assert (unit, first, birth.pk, agency, metric, 1) in moved["daily"]
+    assert (unit, second, birth.pk, agency, metric, 1) in moved["daily"]
+    assert (moved["monthly"], moved["unit_monthly"]) == (after["monthly"], after["unit_monthly"])

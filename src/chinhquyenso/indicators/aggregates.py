@@ -158,24 +158,39 @@ def apply_changes(changes: Counter) -> None:
         unit_monthly[(unit, month, metric)] += n
     daily = sorted((unit, day, procedure, agency, metric, n)
                    for (unit, agency, procedure, metric, day), n in changes.items())
-    with transaction.atomic(savepoint=False):
-        _upsert(DailyTally, ("unit_id", "day", "procedure_id", "agency_id", "metric"), daily)
-        _upsert(MonthlyTally, ("unit_id", "month", "procedure_id", "metric"),
-                sorted((*key, n) for key, n in monthly.items() if n))
-        _upsert(MonthlyUnitTally, ("unit_id", "month", "metric"),
-                sorted((*key, n) for key, n in unit_monthly.items() if n))
+    parts = [(DailyTally, ("unit_id", "day", "procedure_id", "agency_id", "metric"), daily),
+             (MonthlyTally, ("unit_id", "month", "procedure_id", "metric"),
+              sorted((*key, n) for key, n in monthly.items() if n)),
+             (MonthlyUnitTally, ("unit_id", "month", "metric"),
+              sorted((*key, n) for key, n in unit_monthly.items() if n))]
+    statements = [_upsert_sql(model, keys, len(rows)) for model, keys, rows in parts if rows]
+    params = [[value for row in rows for value in row] for _model, _keys, rows in parts if rows]
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One round trip: the first tables' upserts as data-modifying WITH clauses of
+            # the last one's. Every such statement lists the tables in the same order, so
+            # concurrent changes still take their row locks in one order.
+            *first, last = statements
+            sql = "".join(f"{'WITH' if i == 0 else ','} t{i} AS ({part}) " for i, part in enumerate(first))
+            cursor.execute(sql + last, [value for part in params for value in part])
+        else:
+            for sql, values in zip(statements, params, strict=True):
+                cursor.execute(sql, values)
 
 
 def _upsert(model, key_columns: tuple[str, ...], rows: list[tuple]) -> None:
     if not rows:
         return
+    with connection.cursor() as cursor:
+        cursor.execute(_upsert_sql(model, key_columns, len(rows)), [value for row in rows for value in row])
+
+
+def _upsert_sql(model, key_columns: tuple[str, ...], n_rows: int) -> str:
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join((*key_columns, "total"))
     placeholder = "(" + ", ".join(["%s"] * (len(key_columns) + 1)) + ")"
-    sql = (f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholder] * len(rows))} "
-           f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET total = {table}.total + excluded.total")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [value for row in rows for value in row])
+    return (f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholder] * n_rows)} "  # noqa: S608
+            f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET total = {table}.total + excluded.total")
 
 
 # --- rebuilding from scratch ----------------------------------------------------------------------
