@@ -157,8 +157,8 @@ def test_result_and_supplement_files_through_the_api(client, birth, submit, coun
 def test_a_transition_and_tracking_take_few_queries(client, birth, submit, counter, specialist,
                                                     django_assert_max_num_queries):
     """The hot path of the one-stop shop: an officer's action reads the session, the user,
-    the roles, the second-factor rule, the dossier twice (visible? then locked) and writes
-    the dossier, its event and the audit entry; public tracking reads two tables."""
+    the roles, the second-factor rule, the dossier once (locked, then checked visible) and
+    writes the dossier, its event and the audit entry; public tracking reads two tables."""
     from django.db import connection
 
     from chinhquyenso.dossiers import services
@@ -170,7 +170,7 @@ def test_a_transition_and_tracking_take_few_queries(client, birth, submit, count
     assert client.get(f"/api/v1/dossiers/{dossier.code}").status_code == 200  # the session is touched
     # + the savepoint around the transition (the test runs in a transaction); the audit chain
     # head is one statement on PostgreSQL, three ORM queries on SQLite
-    with django_assert_max_num_queries(11 if connection.vendor == "postgresql" else 13):
+    with django_assert_max_num_queries(10 if connection.vendor == "postgresql" else 12):
         assert act(client, dossier.code, "start").status_code == 200
     client.logout()
     with django_assert_max_num_queries(2):

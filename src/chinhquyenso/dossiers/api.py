@@ -3,6 +3,8 @@ allow it, 403 when the role or scope does not), and public tracking."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
@@ -21,6 +23,7 @@ from chinhquyenso.procedures.models import Component, Procedure
 from . import services
 from .deadlines import standing
 from .loading import load_dossier
+from .locking import LockedDossier, lock_dossier
 from .models import Dossier
 from .queries import dossiers_visible_to, find_for_tracking, may_view
 
@@ -136,13 +139,27 @@ def list_dossiers(request, state: str = "", standing_is: str = "", limit: int = 
     return rows
 
 
+def _check_visible(request, dossier: Dossier | None) -> None:
+    if dossier is None or not may_view(request.user, dossier):
+        raise HttpError(404, "Not found")
+
+
 def _visible(request, code: str) -> Dossier:
     """The dossier if the caller may see it (404 otherwise, as for an unknown code), with
     its procedure, agency, units and current step (one prebuilt statement)."""
     dossier = load_dossier(code=code)
-    if dossier is None or not may_view(request.user, dossier):
-        raise HttpError(404, "Not found")
+    _check_visible(request, dossier)
     return dossier
+
+
+@contextmanager
+def _locked_visible(request, code: str) -> Iterator[LockedDossier]:
+    """As _visible(), for a transition: a transaction in which the dossier's row is locked
+    before the caller's right to see it is checked; the service performs the transition
+    in it with this same instance (locking.py), so the dossier is read once."""
+    with lock_dossier(code=code) as held:
+        _check_visible(request, held.dossier if held is not None else None)
+        yield held
 
 
 @router.get("dossiers/{code}", response={200: DossierDetailOut, 401: ErrorOut, 404: ErrorOut},
@@ -164,44 +181,45 @@ class ActionIn(Schema):
 
 
 ACTIONS = {
-    "receive": lambda d, u, b: services.receive_dossier(dossier_id=d.pk, actor=u),
-    "refuse": lambda d, u, b: services.refuse_dossier(dossier_id=d.pk, actor=u, reason=b.reason),
-    "assign": lambda d, u, b: services.assign_dossier(
-        dossier_id=d.pk, actor=u,
+    "receive": lambda h, u, b: services.receive_dossier(locked=h, actor=u),
+    "refuse": lambda h, u, b: services.refuse_dossier(locked=h, actor=u, reason=b.reason),
+    "assign": lambda h, u, b: services.assign_dossier(
+        locked=h, actor=u,
         assignee=get_object_or_404(get_user_model(), username=b.assignee or "")),
-    "start": lambda d, u, b: services.start_processing(dossier_id=d.pk, actor=u),
-    "forward": lambda d, u, b: services.forward_dossier(dossier_id=d.pk, actor=u, note=b.note),
-    "send_back": lambda d, u, b: services.send_back(dossier_id=d.pk, actor=u, reason=b.reason),
-    "return_result": lambda d, u, b: services.return_result(dossier_id=d.pk, actor=u),
-    "request_supplement": lambda d, u, b: services.request_supplement(
-        dossier_id=d.pk, actor=u, reason=b.reason),
-    "request_fee": lambda d, u, b: services.request_fee(dossier_id=d.pk, actor=u, amount=b.amount),
-    "pay_fee": lambda d, u, b: services.pay_fee(dossier_id=d.pk, actor=u, reference=b.reference),
-    "withdraw": lambda d, u, b: services.withdraw_dossier(dossier_id=d.pk, actor=u, reason=b.reason),
-    "approve_withdrawal": lambda d, u, b: services.approve_withdrawal(dossier_id=d.pk, actor=u),
-    "stop": lambda d, u, b: services.stop_dossier(dossier_id=d.pk, actor=u, reason=b.reason),
-    "transfer": lambda d, u, b: services.transfer_dossier(
-        dossier_id=d.pk, actor=u, reason=b.reason,
+    "start": lambda h, u, b: services.start_processing(locked=h, actor=u),
+    "forward": lambda h, u, b: services.forward_dossier(locked=h, actor=u, note=b.note),
+    "send_back": lambda h, u, b: services.send_back(locked=h, actor=u, reason=b.reason),
+    "return_result": lambda h, u, b: services.return_result(locked=h, actor=u),
+    "request_supplement": lambda h, u, b: services.request_supplement(
+        locked=h, actor=u, reason=b.reason),
+    "request_fee": lambda h, u, b: services.request_fee(locked=h, actor=u, amount=b.amount),
+    "pay_fee": lambda h, u, b: services.pay_fee(locked=h, actor=u, reference=b.reference),
+    "withdraw": lambda h, u, b: services.withdraw_dossier(locked=h, actor=u, reason=b.reason),
+    "approve_withdrawal": lambda h, u, b: services.approve_withdrawal(locked=h, actor=u),
+    "stop": lambda h, u, b: services.stop_dossier(locked=h, actor=u, reason=b.reason),
+    "transfer": lambda h, u, b: services.transfer_dossier(
+        locked=h, actor=u, reason=b.reason,
         to_agency=get_object_or_404(Agency, code=b.to_agency or "")),
-    "take_back": lambda d, u, b: services.take_back_dossier(dossier_id=d.pk, actor=u, note=b.note),
-    "apologise": lambda d, u, b: services.issue_apology(
-        dossier_id=d.pk, actor=u, reason=b.reason,
+    "take_back": lambda h, u, b: services.take_back_dossier(locked=h, actor=u, note=b.note),
+    "apologise": lambda h, u, b: services.issue_apology(
+        locked=h, actor=u, reason=b.reason,
         new_due_at=b.new_due_at or timezone.now()).dossier,
-    "rate": lambda d, u, b: services.rate_dossier(
-        dossier_id=d.pk, actor=u, satisfied=bool(b.satisfied), comment=b.note).dossier,
-    "complain": lambda d, u, b: services.file_complaint(dossier_id=d.pk, actor=u, text=b.text).dossier,
+    "rate": lambda h, u, b: services.rate_dossier(
+        locked=h, actor=u, satisfied=bool(b.satisfied), comment=b.note).dossier,
+    "complain": lambda h, u, b: services.file_complaint(locked=h, actor=u, text=b.text).dossier,
 }
 
 
 @router.post("dossiers/{code}/actions/{action}", response={200: DossierOut, **ERRORS}, auth=django_auth,
              summary="Perform a transition: receive, refuse, assign, start, forward, …")
 def perform(request, code: str, action: str, body: ActionIn):
-    dossier = _visible(request, code)
-    try:
-        handler = ACTIONS[action]
-    except KeyError as exc:
-        raise HttpError(404, f"Unknown action {action}") from exc
-    return dossier_out(handler(dossier, request.user, body))
+    handler = ACTIONS.get(action)
+    if handler is None:
+        _visible(request, code)  # an invisible dossier answers as an unknown code
+        raise HttpError(404, f"Unknown action {action}")
+    with _locked_visible(request, code) as held:
+        dossier = handler(held, request.user, body)
+    return dossier_out(dossier)
 
 
 class FileOut(Schema):
@@ -215,20 +233,21 @@ class FileOut(Schema):
 @router.post("dossiers/{code}/result", response={201: FileOut, **ERRORS}, auth=django_auth,
              summary="Attach the result file (multipart field `file`)")
 def attach_result(request, code: str):
-    dossier = _visible(request, code)
-    upload = request.FILES.get("file")
-    if upload is None:
-        return Status(400, {"detail": _("Choose the result file.")})
-    return Status(201, services.attach_result(dossier_id=dossier.pk, actor=request.user, uploaded_file=upload))
+    with _locked_visible(request, code) as held:
+        upload = request.FILES.get("file")
+        if upload is None:
+            return Status(400, {"detail": _("Choose the result file.")})
+        stored = services.attach_result(locked=held, actor=request.user, uploaded_file=upload)
+    return Status(201, stored)
 
 
 @router.post("dossiers/{code}/supplement", response={200: DossierOut, **ERRORS}, auth=django_auth,
              summary="Add the requested documents (multipart fields `files`, optional `note`)")
 def supplement(request, code: str):
-    dossier = _visible(request, code)
-    dossier = services.supplement_dossier(dossier_id=dossier.pk, actor=request.user,
-                                          files=request.FILES.getlist("files"),
-                                          note=request.POST.get("note", ""))
+    with _locked_visible(request, code) as held:
+        dossier = services.supplement_dossier(locked=held, actor=request.user,
+                                              files=request.FILES.getlist("files"),
+                                              note=request.POST.get("note", ""))
     return dossier_out(dossier)
 
 

@@ -2,6 +2,10 @@
 ratings. Each function locks the dossier, checks the state and the actor's right, changes
 it in one transaction, and writes a DossierEvent and the audit log.
 
+A transition takes the dossier by `dossier_id=` (it opens the transaction and locks the
+row) or, from a request that already locked it to check that the caller may see it, by
+`locked=` (a LockedDossier: it runs in that request's transaction; see locking.py).
+
 A transition not allowed from the current state raises TransitionNotAllowed (HTTP 409);
 one the actor may not perform raises PermissionDenied (HTTP 403).
 """
@@ -19,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from chinhquyenso.community.services import link_assisted_dossier
+from chinhquyenso.core import raw_inserts
 from chinhquyenso.core.services import queue_email, queue_sms, record_audit
 from chinhquyenso.indicators import aggregates as indicator_aggregates
 from chinhquyenso.indicators import record_tallies
@@ -31,6 +36,7 @@ from .answers import clean_answers
 from .codes import next_dossier_code
 from .deadlines import due_time
 from .loading import load_dossier, save_dossier
+from .locking import LockedDossier, in_held_lock
 from .models import (
     OPEN_STATES,
     ApologyLetter,
@@ -42,6 +48,7 @@ from .models import (
     Rating,
     State,
 )
+from .process_steps import steps_of
 from .uploads import read_dossier_file, store_dossier_file
 
 STEP_ACTION = {
@@ -58,9 +65,14 @@ class TransitionNotAllowed(Exception):
 
 # --- helpers -------------------------------------------------------------------------
 
-def _lock(dossier_id: int) -> Dossier:
+def _lock(dossier_id: int | None, locked: LockedDossier | None = None) -> Dossier:
     """The dossier, its row locked until the end of the transaction, with its procedure,
-    agency, units and current step (one prebuilt statement: see loading.py)."""
+    agency, units and current step (one prebuilt statement: see loading.py); or the one
+    the caller's transaction has locked already (`locked`)."""
+    if (dossier_id is None) == (locked is None):
+        raise TypeError("give dossier_id= or locked=, one of them")
+    if locked is not None:
+        return locked.dossier
     dossier = load_dossier(pk=dossier_id, lock=True)
     if dossier is None:
         raise Dossier.DoesNotExist(f"No dossier {dossier_id}")
@@ -85,16 +97,18 @@ def _is_owner(actor, dossier: Dossier) -> bool:
 
 def _record(dossier: Dossier, *, actor, action: str, from_state: str, at: datetime,
             note: str = "", extra: dict | None = None) -> None:
-    DossierEvent.objects.create(dossier=dossier, at=at, actor=actor if getattr(
-        actor, "is_authenticated", False) else None, action=action, from_state=from_state,
-        to_state=dossier.state, note=note)
+    # one prebuilt INSERT instead of the ORM's (core/raw_inserts.py)
+    raw_inserts.insert(DossierEvent(
+        dossier=dossier, at=at, actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action, from_state=from_state, to_state=dossier.state, note=note))
     record_audit(actor=actor, action=f"dossier.{action}", obj=dossier,
                  before={"state": from_state},
                  after={"state": dossier.state, "note": note[:500], **(extra or {})})
 
 
 def _steps(dossier: Dossier) -> list:
-    return list(dossier.procedure.steps.order_by("order"))
+    """The steps of the dossier's process, in order (kept per process: process_steps.py)."""
+    return steps_of(dossier.procedure, current_step_id=dossier.current_step_id)
 
 
 def _state_for_step(step, *, is_last: bool) -> str:
@@ -275,11 +289,12 @@ def _reused_files(actor, id_number: str, reuse: dict) -> dict[int, list[DossierF
 
 # --- reception -----------------------------------------------------------------------------
 
-@transaction.atomic
-def receive_dossier(*, dossier_id: int, actor, at: datetime | None = None) -> Dossier:
+@in_held_lock
+def receive_dossier(*, dossier_id: int | None = None, locked: LockedDossier | None = None,
+                    actor, at: datetime | None = None) -> Dossier:
     """Accept the dossier: the clock starts and the due time is fixed."""
     at = at or timezone.now()
-    dossier = _lock(dossier_id)
+    dossier = _lock(dossier_id, locked)
     before = indicator_aggregates.snapshot(dossier)
     _require_state(dossier, {State.SUBMITTED}, "receive")
     _require_right(actor, "dossiers.receive", dossier)
@@ -306,12 +321,13 @@ def receive_dossier(*, dossier_id: int, actor, at: datetime | None = None) -> Do
     return dossier
 
 
-@transaction.atomic
-def refuse_dossier(*, dossier_id: int, actor, reason: str, at: datetime | None = None) -> Dossier:
+@in_held_lock
+def refuse_dossier(*, dossier_id: int | None = None, locked: LockedDossier | None = None,
+                   actor, reason: str, at: datetime | None = None) -> Dossier:
     at = at or timezone.now()
     if not reason.strip():
         raise ValidationError(_("Give the reason for refusing the dossier."))
-    dossier = _lock(dossier_id)
+    dossier = _lock(dossier_id, locked)
     before = indicator_aggregates.snapshot(dossier)
     _require_state(dossier, {State.SUBMITTED}, "refuse")
     _require_right(actor, "dossiers.receive", dossier)
@@ -326,10 +342,11 @@ def refuse_dossier(*, dossier_id: int, actor, reason: str, at: datetime | None =
 
 # --- processing -----------------------------------------------------------------------------
 
-@transaction.atomic
-def assign_dossier(*, dossier_id: int, actor, assignee, at: datetime | None = None) -> Dossier:
+@in_held_lock
+def assign_dossier(*, dossier_id: int | None = None, locked: LockedDossier | None = None,
+                   actor, assignee, at: datetime | None = None) -> Dossier:
     at = at or timezone.now()
-    dossier = _lock(dossier_id)
+    dossier = _lock(dossier_id, locked)
     _require_state(dossier, {State.RECEIVED, State.ASSIGNED}, "assign")
     _require_right(actor, "dossiers.assign", dossier)
     if not can(assignee, STEP_ACTION[dossier.current_step.role], dossier.agency.unit):
@@ -343,10 +360,11 @@ def assign_dossier(*, dossier_id: int, actor, assignee, at: datetime | None = No
     return dossier
 
 
-@transaction.atomic
-def start_processing(*, dossier_id: int, actor, at: datetime | None = None) -> Dossier:
+@in_held_lock
+def start_processing(*, dossier_id: int | None = None, locked: LockedDossier | None = None,
+                     actor, at: datetime | None = None) -> Dossier:
     at = at or timezone.now()
-    dossier = _lock(dossier_id)
+    dossier = _lock(dossier_id, locked)
     _require_state(dossier, {State.ASSIGNED}, "start")
     if dossier.assignee_id != actor.pk:
         raise PermissionDenied(_("Only the official the dossier is assigned to can start it."))
@@ -356,11 +374,12 @@ def start_processing(*, dossier_id: int, actor, at: datetime | None = None) -> D
     return dossier
 
 
-@transaction.atomic
-def forward_dossier(*, dossier_id: int, actor, note: str = "", at: datetime | None = None) -> Dossier:
+@in_held_lock
+def forward_dossier(*, dossier_id: int | None = None, locked: LockedDossier | None = None,
+                    actor, note: str = "", at: datetime | None = None) -> Dossier:
     """Complete the current step and move to the next one of the process."""
     at = at or timezone.now()
-    dossier = _lock(dossier_id)
+    dossier = _lock(dossier_id, locked)
     before = indicator_aggregates.snapshot(dossier)
     _require_state(dossier, {State.PROCESSING, State.AWAITING_SIGNATURE}, "forward")
     step = dossier.current_step
@@ -466,13 +485,14 @@ def issue_result_notice(*, dossier_id: int, signer_id: int | None = None) -> Dos
     return stored
 
 
-@transaction.atomic
-def send_back(*, dossier_id: int, actor, reason: str, at: datetime | None = None) -> Dossier:
+@in_held_lock
+def send_back(*, dossier_id: int | None = None, locked: LockedDossier | None = None,
+              actor, reason: str, at: datetime | None = None) -> Dossier:
     """A leader returns a dossier awaiting signature to the previous step."""
     at = at or timezone.now()
     if not reason.strip():
         raise ValidationError(_("Say what must be corrected."))
-    dossier = _lock(dossier_id)
+    dossier = _lock(dossier_id, locked)
     _require_state(dossier, {State.AWAITING_SIGNATURE}, "send_back")
     _require_right(actor, "dossiers.approve", dossier)
     steps = _steps(dossier)
@@ -486,10 +506,11 @@ def send_back(*, dossier_id: int, actor, reason: str, at: datetime | None = None
     return dossier
 
 
-@transaction.atomic
-def attach_result(*, dossier_id: int, actor, uploaded_file, at: datetime | None = None) -> DossierFile:
+@in_held_lock
+def attach_result(*, dossier_id: int | None = None, locked: LockedDossier | None = None,
+                  actor, uploaded_file, at: datetime | None = None) -> DossierFile:
     at = at or timezone.now()
-    dossier = _lock(dossier_id)
+    dossier = _lock(dossier_id, locked)
     _require_state(dossier, {State.PROCESSING, State.AWAITING_SIGNATURE}, "attach_result")
     if not (can(actor, "dossiers.process", dossier.agency.unit)
             or can(actor, "dossiers.approve", dossier.agency.unit)):
@@ -501,10 +522,11 @@ def attach_result(*, dossier_id: int, actor, uploaded_file, at: datetime | None 
     return stored
 
 
-@transaction.atomic
-def return_result(*, dossier_id: int, actor, at: datetime | None = None) -> Dossier:
+@in_held_lock
+def return_result(*, dossier_id: int | None = None, locked: LockedDossier | None = None,
+                  actor, at: datetime | None = None) -> Dossier:
     at = at or timezone.now()
-    dossier = _lock(dossier_id)
+    dossier = _lock(dossier_id, locked)
     before = indicator_aggregates.snapshot(dossier)
     _require_state(dossier, {State.DONE}, "return_result")
     _require_right(actor, "dossiers.return_result", dossier)
@@ -518,13 +540,14 @@ def return_result(*, dossier_id: int, actor, at: datetime | None = None) -> Doss
 
 # --- waiting for the citizen: supplement and fee -----------------------------------------------
 
-@transaction.atomic
-def request_supplement(*, dossier_id: int, actor, reason: str, at: datetime | None = None) -> Dossier:
+@in_held_lock
+def request_supplement(*, dossier_id: int | None = None, locked: LockedDossier | None = None,
+                       actor, reason: str, at: datetime | None = None) -> Dossier:
     """Ask the citizen for more documents: same dossier code, the clock stops."""
     at = at or timezone.now()
     if not reason.strip():
         raise ValidationError(_("Say which documents are missing or must be corrected."))
-    dossier = _lock(dossier_id)
+    dossier = _lock(dossier_id, locked)
     _require_state(dossier, {State.SUBMITTED, State.RECEIVED, State.ASSIGNED, State.PROCESSING},
                    "request_supplement")
     _require_right(actor, "dossiers.supplement_request", dossier)
@@ -537,13 +560,14 @@ def request_supplement(*, dossier_id: int, actor, reason: str, at: datetime | No
     return dossier
 
 
-@transaction.atomic
-def supplement_dossier(*, dossier_id: int, actor, files: list, note: str = "",
+@in_held_lock
+def supplement_dossier(*, dossier_id: int | None = None, locked: LockedDossier | None = None,
+                       actor, files: list, note: str = "",
                        at: datetime | None = None) -> Dossier:
     """The citizen (or the counter on their behalf) adds the requested documents; the
     clock restarts and the due time moves later by the time waited."""
     at = at or timezone.now()
-    dossier = _lock(dossier_id)
+    dossier = _lock(dossier_id, locked)
     before = indicator_aggregates.snapshot(dossier)
     _require_state(dossier, {State.SUPPLEMENT_REQUESTED}, "supplement")
     if not (_is_owner(actor, dossier) or can(actor, "dossiers.receive", dossier.agency.unit)):
@@ -561,13 +585,14 @@ def supplement_dossier(*, dossier_id: int, actor, files: list, note: str = "",
     return dossier
 
 
-@transaction.atomic
-def request_fee(*, dossier_id: int, actor, amount: int | None = None,
+@in_held_lock
+def request_fee(*, dossier_id: int | None = None, locked: LockedDossier | None = None,
+                actor, amount: int | None = None,
                 at: datetime | None = None) -> Dossier:
     """Ask the citizen to pay; the amount comes from the procedure's fee table unless the
     official gives another (e.g. a fee per page). The clock stops until it is paid."""
     at = at or timezone.now()
-    dossier = _lock(dossier_id)
+    dossier = _lock(dossier_id, locked)
     amount = dossier.procedure.total_fee if amount is None else amount
     if int(amount) <= 0:
         raise ValidationError(_("The fee must be more than 0 đồng."))
@@ -583,14 +608,15 @@ def request_fee(*, dossier_id: int, actor, amount: int | None = None,
     return dossier
 
 
-@transaction.atomic
-def pay_fee(*, dossier_id: int, actor, reference: str, provider: str = "counter",
+@in_held_lock
+def pay_fee(*, dossier_id: int | None = None, locked: LockedDossier | None = None,
+            actor, reference: str, provider: str = "counter",
             at: datetime | None = None) -> Dossier:
     """Record the payment through a payment provider; the clock restarts."""
     from .payments import get_provider
 
     at = at or timezone.now()
-    dossier = _lock(dossier_id)
+    dossier = _lock(dossier_id, locked)
     before = indicator_aggregates.snapshot(dossier)
     _require_state(dossier, {State.FEE_DUE}, "pay_fee")
     get_provider(provider).check(dossier=dossier, actor=actor, reference=reference)
@@ -607,12 +633,13 @@ def pay_fee(*, dossier_id: int, actor, reference: str, provider: str = "counter"
 
 # --- side exits -----------------------------------------------------------------------------------
 
-@transaction.atomic
-def withdraw_dossier(*, dossier_id: int, actor, reason: str = "", at: datetime | None = None) -> Dossier:
+@in_held_lock
+def withdraw_dossier(*, dossier_id: int | None = None, locked: LockedDossier | None = None,
+                     actor, reason: str = "", at: datetime | None = None) -> Dossier:
     """The applicant withdraws: at once before receipt; afterwards it is a request that a
     leader must approve."""
     at = at or timezone.now()
-    dossier = _lock(dossier_id)
+    dossier = _lock(dossier_id, locked)
     before = indicator_aggregates.snapshot(dossier)
     if not _is_owner(actor, dossier):
         raise PermissionDenied(_("Only the applicant can withdraw the dossier."))
@@ -631,10 +658,11 @@ def withdraw_dossier(*, dossier_id: int, actor, reason: str = "", at: datetime |
     return dossier
 
 
-@transaction.atomic
-def approve_withdrawal(*, dossier_id: int, actor, at: datetime | None = None) -> Dossier:
+@in_held_lock
+def approve_withdrawal(*, dossier_id: int | None = None, locked: LockedDossier | None = None,
+                       actor, at: datetime | None = None) -> Dossier:
     at = at or timezone.now()
-    dossier = _lock(dossier_id)
+    dossier = _lock(dossier_id, locked)
     before = indicator_aggregates.snapshot(dossier)
     _require_state(dossier, OPEN_STATES, "approve_withdrawal")
     if not dossier.withdrawal_requested:
@@ -649,12 +677,13 @@ def approve_withdrawal(*, dossier_id: int, actor, at: datetime | None = None) ->
     return dossier
 
 
-@transaction.atomic
-def stop_dossier(*, dossier_id: int, actor, reason: str, at: datetime | None = None) -> Dossier:
+@in_held_lock
+def stop_dossier(*, dossier_id: int | None = None, locked: LockedDossier | None = None,
+                 actor, reason: str, at: datetime | None = None) -> Dossier:
     at = at or timezone.now()
     if not reason.strip():
         raise ValidationError(_("Give the reason for stopping the dossier."))
-    dossier = _lock(dossier_id)
+    dossier = _lock(dossier_id, locked)
     before = indicator_aggregates.snapshot(dossier)
     _require_state(dossier, OPEN_STATES - {State.SUBMITTED}, "stop")
     _require_right(actor, "dossiers.stop", dossier)
@@ -669,13 +698,14 @@ def stop_dossier(*, dossier_id: int, actor, reason: str, at: datetime | None = N
     return dossier
 
 
-@transaction.atomic
-def transfer_dossier(*, dossier_id: int, actor, to_agency: Agency, reason: str,
+@in_held_lock
+def transfer_dossier(*, dossier_id: int | None = None, locked: LockedDossier | None = None,
+                     actor, to_agency: Agency, reason: str,
                      at: datetime | None = None) -> Dossier:
     """Send the dossier to another agency for its part (liên thông); it comes back with
     take_back_dossier(). The clock keeps running."""
     at = at or timezone.now()
-    dossier = _lock(dossier_id)
+    dossier = _lock(dossier_id, locked)
     _require_state(dossier, {State.RECEIVED, State.ASSIGNED, State.PROCESSING}, "transfer")
     _require_right(actor, "dossiers.transfer", dossier)
     if to_agency.pk == dossier.agency_id:
@@ -690,10 +720,11 @@ def transfer_dossier(*, dossier_id: int, actor, to_agency: Agency, reason: str,
     return dossier
 
 
-@transaction.atomic
-def take_back_dossier(*, dossier_id: int, actor, note: str = "", at: datetime | None = None) -> Dossier:
+@in_held_lock
+def take_back_dossier(*, dossier_id: int | None = None, locked: LockedDossier | None = None,
+                      actor, note: str = "", at: datetime | None = None) -> Dossier:
     at = at or timezone.now()
-    dossier = _lock(dossier_id)
+    dossier = _lock(dossier_id, locked)
     _require_state(dossier, {State.TRANSFERRED}, "take_back")
     if not (can(actor, "dossiers.transfer", dossier.agency.unit)
             or can(actor, "dossiers.receive", dossier.transferred_to.unit)):
@@ -708,8 +739,9 @@ def take_back_dossier(*, dossier_id: int, actor, note: str = "", at: datetime | 
 
 # --- apology and rating ---------------------------------------------------------------------------
 
-@transaction.atomic
-def issue_apology(*, dossier_id: int, actor, reason: str, new_due_at: datetime,
+@in_held_lock
+def issue_apology(*, dossier_id: int | None = None, locked: LockedDossier | None = None,
+                  actor, reason: str, new_due_at: datetime,
                   at: datetime | None = None) -> ApologyLetter:
     """Write the letter of apology with the reason and the new return date, keep it with
     the dossier, and send it to the citizen. The legal due time does not change: a late
@@ -719,7 +751,7 @@ def issue_apology(*, dossier_id: int, actor, reason: str, new_due_at: datetime,
     at = at or timezone.now()
     if not reason.strip():
         raise ValidationError(_("Give the reason for the delay."))
-    dossier = _lock(dossier_id)
+    dossier = _lock(dossier_id, locked)
     _require_state(dossier, OPEN_STATES - {State.SUBMITTED}, "apologise")
     _require_right(actor, "dossiers.apologise", dossier)
     if new_due_at <= max(dossier.due_at, at):
@@ -745,12 +777,13 @@ def issue_apology(*, dossier_id: int, actor, reason: str, new_due_at: datetime,
     return letter
 
 
-@transaction.atomic
-def rate_dossier(*, dossier_id: int, actor, satisfied: bool, comment: str = "",
+@in_held_lock
+def rate_dossier(*, dossier_id: int | None = None, locked: LockedDossier | None = None,
+                 actor, satisfied: bool, comment: str = "",
                  at: datetime | None = None) -> Rating:
     """The applicant says whether the service satisfied them, once the result is returned."""
     at = at or timezone.now()
-    dossier = _lock(dossier_id)
+    dossier = _lock(dossier_id, locked)
     if not _is_owner(actor, dossier):
         raise PermissionDenied(_("Only the applicant can rate the service."))
     _require_state(dossier, {State.RETURNED}, "rate")
@@ -765,8 +798,9 @@ def rate_dossier(*, dossier_id: int, actor, satisfied: bool, comment: str = "",
 
 # --- complaints -----------------------------------------------------------------------------------
 
-@transaction.atomic
-def file_complaint(*, dossier_id: int, actor, text: str, at: datetime | None = None) -> Complaint:
+@in_held_lock
+def file_complaint(*, dossier_id: int | None = None, locked: LockedDossier | None = None,
+                   actor, text: str, at: datetime | None = None) -> Complaint:
     """The applicant complains about the handling; a leader must answer within
     COMPLAINT_ANSWER_DAYS working days."""
     from django.conf import settings
@@ -774,7 +808,7 @@ def file_complaint(*, dossier_id: int, actor, text: str, at: datetime | None = N
     at = at or timezone.now()
     if not text.strip():
         raise ValidationError(_("Write what the complaint is about."))
-    dossier = _lock(dossier_id)
+    dossier = _lock(dossier_id, locked)
     if not _is_owner(actor, dossier):
         raise PermissionDenied(_("Only the applicant can complain about this dossier."))
     if dossier.state == State.SUBMITTED:

@@ -26,6 +26,7 @@ from chinhquyenso.procedures.models import CompetentLevel, Procedure, ServiceLev
 from . import services
 from .answers import form_class_for
 from .deadlines import DUE_SOON, Standing, overdue_q, standing
+from .locking import LockedDossier, lock_dossier
 from .models import OPEN_STATES, ApologyLetter, Dossier, DossierFile, State
 from .queries import (
     ACTION_FIELDS,
@@ -315,70 +316,77 @@ def detail(request, code: str):
 @login_required
 @require_POST
 def act(request, code: str, action: str):
-    dossier = _visible_dossier(request, code)
     if action not in ACTION_FIELDS:
         raise Http404
-    post, user, pk = request.POST, request.user, dossier.pk
     try:
-        if action == "assign":
-            assignee = get_user_model().objects.filter(pk=post.get("assignee") or 0).first()
-            if assignee is None:
-                raise ValidationError(_("Choose the official to assign."))
-            services.assign_dossier(dossier_id=pk, actor=user, assignee=assignee)
-        elif action == "transfer":
-            target = Agency.objects.filter(pk=post.get("to_agency") or 0).first()
-            if target is None:
-                raise ValidationError(_("Choose the agency."))
-            services.transfer_dossier(dossier_id=pk, actor=user, to_agency=target,
-                                      reason=post.get("reason", ""))
-        elif action == "attach_result":
-            upload = request.FILES.get("file")
-            if upload is None:
-                raise ValidationError(_("Choose the result file."))
-            services.attach_result(dossier_id=pk, actor=user, uploaded_file=upload)
-        elif action == "supplement":
-            services.supplement_dossier(dossier_id=pk, actor=user, files=request.FILES.getlist("files"),
-                                        note=post.get("note", ""))
-        elif action == "request_fee":
-            amount = post.get("amount", "").replace(".", "").replace(",", "").strip()
-            services.request_fee(dossier_id=pk, actor=user,
-                                 amount=int(amount) if amount.isdigit() else (0 if amount else None))
-        elif action == "pay_fee":
-            services.pay_fee(dossier_id=pk, actor=user, reference=post.get("reference", ""))
-        elif action == "complain":
-            services.file_complaint(dossier_id=pk, actor=user, text=post.get("text", ""))
-        elif action == "apologise":
-            services.issue_apology(dossier_id=pk, actor=user, reason=post.get("reason", ""),
-                                   new_due_at=_parse_moment(post.get("new_due_at", "")))
-        elif action == "rate":
-            if post.get("satisfied") not in ("yes", "no"):
-                raise ValidationError(_("Say whether you are satisfied."))
-            services.rate_dossier(dossier_id=pk, actor=user, satisfied=post.get("satisfied") == "yes",
-                                  comment=post.get("comment", ""))
-        else:
-            simple = {
-                "receive": lambda: services.receive_dossier(dossier_id=pk, actor=user),
-                "refuse": lambda: services.refuse_dossier(dossier_id=pk, actor=user, reason=post.get("reason", "")),
-                "start": lambda: services.start_processing(dossier_id=pk, actor=user),
-                "forward": lambda: services.forward_dossier(dossier_id=pk, actor=user, note=post.get("note", "")),
-                "send_back": lambda: services.send_back(dossier_id=pk, actor=user, reason=post.get("reason", "")),
-                "return_result": lambda: services.return_result(dossier_id=pk, actor=user),
-                "request_supplement": lambda: services.request_supplement(
-                    dossier_id=pk, actor=user, reason=post.get("reason", "")),
-                "withdraw": lambda: services.withdraw_dossier(dossier_id=pk, actor=user,
-                                                              reason=post.get("reason", "")),
-                "approve_withdrawal": lambda: services.approve_withdrawal(dossier_id=pk, actor=user),
-                "take_back": lambda: services.take_back_dossier(dossier_id=pk, actor=user,
-                                                                note=post.get("note", "")),
-                "stop": lambda: services.stop_dossier(dossier_id=pk, actor=user, reason=post.get("reason", "")),
-            }
-            simple[action]()
+        # The dossier is read once, its row locked before the visibility check, and the
+        # service performs the transition in that same transaction (locking.py).
+        with lock_dossier(code=code) as held:
+            if held is None or not may_view(request.user, held.dossier):
+                raise Http404
+            _perform(request, action, held)
     except (ValidationError, TransitionNotAllowed) as error:
         for message in getattr(error, "messages", [str(error)]):
             messages.error(request, message)
     else:
         messages.success(request, _("Done: %(action)s.") % {"action": ACTION_LABELS[action]})
     return redirect("dossiers:detail", code=code)
+
+
+def _perform(request, action: str, held: LockedDossier) -> None:
+    post, user = request.POST, request.user
+    if action == "assign":
+        assignee = get_user_model().objects.filter(pk=post.get("assignee") or 0).first()
+        if assignee is None:
+            raise ValidationError(_("Choose the official to assign."))
+        services.assign_dossier(locked=held, actor=user, assignee=assignee)
+    elif action == "transfer":
+        target = Agency.objects.filter(pk=post.get("to_agency") or 0).first()
+        if target is None:
+            raise ValidationError(_("Choose the agency."))
+        services.transfer_dossier(locked=held, actor=user, to_agency=target, reason=post.get("reason", ""))
+    elif action == "attach_result":
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError(_("Choose the result file."))
+        services.attach_result(locked=held, actor=user, uploaded_file=upload)
+    elif action == "supplement":
+        services.supplement_dossier(locked=held, actor=user, files=request.FILES.getlist("files"),
+                                    note=post.get("note", ""))
+    elif action == "request_fee":
+        amount = post.get("amount", "").replace(".", "").replace(",", "").strip()
+        services.request_fee(locked=held, actor=user,
+                             amount=int(amount) if amount.isdigit() else (0 if amount else None))
+    elif action == "pay_fee":
+        services.pay_fee(locked=held, actor=user, reference=post.get("reference", ""))
+    elif action == "complain":
+        services.file_complaint(locked=held, actor=user, text=post.get("text", ""))
+    elif action == "apologise":
+        services.issue_apology(locked=held, actor=user, reason=post.get("reason", ""),
+                               new_due_at=_parse_moment(post.get("new_due_at", "")))
+    elif action == "rate":
+        if post.get("satisfied") not in ("yes", "no"):
+            raise ValidationError(_("Say whether you are satisfied."))
+        services.rate_dossier(locked=held, actor=user, satisfied=post.get("satisfied") == "yes",
+                              comment=post.get("comment", ""))
+    else:
+        simple = {
+            "receive": lambda: services.receive_dossier(locked=held, actor=user),
+            "refuse": lambda: services.refuse_dossier(locked=held, actor=user, reason=post.get("reason", "")),
+            "start": lambda: services.start_processing(locked=held, actor=user),
+            "forward": lambda: services.forward_dossier(locked=held, actor=user, note=post.get("note", "")),
+            "send_back": lambda: services.send_back(locked=held, actor=user, reason=post.get("reason", "")),
+            "return_result": lambda: services.return_result(locked=held, actor=user),
+            "request_supplement": lambda: services.request_supplement(
+                locked=held, actor=user, reason=post.get("reason", "")),
+            "withdraw": lambda: services.withdraw_dossier(locked=held, actor=user,
+                                                          reason=post.get("reason", "")),
+            "approve_withdrawal": lambda: services.approve_withdrawal(locked=held, actor=user),
+            "take_back": lambda: services.take_back_dossier(locked=held, actor=user,
+                                                            note=post.get("note", "")),
+            "stop": lambda: services.stop_dossier(locked=held, actor=user, reason=post.get("reason", "")),
+        }
+        simple[action]()
 
 
 def _parse_moment(value: str) -> datetime:
