@@ -230,30 +230,23 @@ def test_concurrent_transitions_on_one_dossier_are_serialised(birth, submit, cou
     assert AuditEntry.objects.filter(action="dossier.receive", object_id=str(dossier.pk)).count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_transition_waits_for_the_dossiers_lock_and_decides_on_the_committed_state(birth, submit, counter):
-    """While another transaction holds the dossier's row, a request for the same transition
-    waits (before its visibility check and its state check), then sees the committed
-    state: 409, and a single receipt."""
+def _wait_behind(dossier, holder_acts, client, action) -> dict:
+    """Run `action` through the API for `client` while this thread holds the dossier's
+    lock and performs `holder_acts(held)`; the outcome once the lock is released."""
     import time
 
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks are PostgreSQL's; SQLite's IMMEDIATE transactions serialise whole writers")
-    dossier = submit(birth)
-    other = Client()
-    other.force_login(counter)
     outcome = {}
 
     def request():
         try:
-            response = act(other, dossier.code, "receive")
-            outcome.update(status=response.status_code, body=response.content[:200])
+            response = act(client, dossier.code, action)
+            outcome.update(status=response.status_code, body=response.content[:300])
         finally:
             connections.close_all()
 
     thread = threading.Thread(target=request)
     with lock_dossier(pk=dossier.pk) as held:
-        services.receive_dossier(locked=held, actor=counter)
+        holder_acts(held)
         thread.start()
         waiting = 0
         for _ in range(3000):  # until the request waits for this lock (a bound, not a timing)
@@ -266,8 +259,45 @@ def test_a_transition_waits_for_the_dossiers_lock_and_decides_on_the_committed_s
             time.sleep(0.01)
         assert waiting, f"the other request never waited for the dossier's lock: {outcome}"
     thread.join(timeout=120)
+    return outcome
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transition_waits_for_the_dossiers_lock_and_decides_on_the_committed_state(birth, submit, counter):
+    """While another transaction holds the dossier's row, a request for the same transition
+    waits (before its visibility check and its state check), then sees the committed
+    state: 409, and a single receipt."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite's IMMEDIATE transactions serialise whole writers")
+    dossier = submit(birth)
+    other = Client()
+    other.force_login(counter)
+    outcome = _wait_behind(dossier, lambda held: services.receive_dossier(locked=held, actor=counter),
+                           other, "receive")
     assert outcome["status"] == 409
     assert DossierEvent.objects.filter(dossier=dossier, action="receive").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_that_waited_sees_the_step_the_other_moved_the_dossier_to(
+        birth, submit, counter, specialist):
+    """A second "forward" (a double click) waits while the first moves the dossier to the
+    leader's step; it then reads the dossier with its new step, and is refused (the
+    specialist may not sign), not failed."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite's IMMEDIATE transactions serialise whole writers")
+    dossier = submit(birth)
+    services.receive_dossier(dossier_id=dossier.pk, actor=counter)
+    services.assign_dossier(dossier_id=dossier.pk, actor=counter, assignee=specialist)
+    services.start_processing(dossier_id=dossier.pk, actor=specialist)
+    services.attach_result(dossier_id=dossier.pk, actor=specialist, uploaded_file=pdf_upload("kq.pdf"))
+    other = Client()
+    other.force_login(specialist)
+    outcome = _wait_behind(dossier, lambda held: services.forward_dossier(locked=held, actor=specialist),
+                           other, "forward")
+    assert outcome["status"] in (403, 409), outcome
+    assert DossierEvent.objects.filter(dossier=dossier, action="forward").count() == 1
+    assert Dossier.objects.get(pk=dossier.pk).state == State.AWAITING_SIGNATURE
 
 
 @pytest.mark.django_db

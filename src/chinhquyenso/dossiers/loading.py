@@ -76,8 +76,34 @@ def _layout(vendor: str) -> list[tuple]:
 
 def load_dossier(*, pk: int | None = None, code: str | None = None, lock: bool = False) -> Dossier | None:
     """The dossier with its graph, or None. `lock`: FOR UPDATE of the dossier's row (call
-    inside a transaction)."""
+    inside a transaction).
+
+    When the locking read had to wait for another transaction, PostgreSQL returns the
+    dossier's row as that transaction committed it, but the joined rows as they were
+    found before the wait: a current step or agency the other transaction changed comes
+    back missing (or the whole row drops out of an inner join). The row is locked by
+    then, so reading once more gives the whole graph as committed."""
     by, value = ("id", pk) if pk is not None else ("code", code)
+    dossier = _read(by, value, lock)
+    if lock and (dossier is None or not _joins_match(dossier)):
+        dossier = _read(by, value, lock)
+    return dossier
+
+
+def _joins_match(dossier: Dossier) -> bool:
+    """Is every row joined to the dossier the one its foreign key names now?"""
+    for _alias, _model, join in _GRAPH:
+        if join is None or join[0] != "d":
+            continue
+        field = Dossier._meta.get_field(join[1])
+        wanted = getattr(dossier, field.attname)
+        joined = field.get_cached_value(dossier, None)
+        if wanted is not None and (joined is None or joined.pk != wanted):
+            return False
+    return True
+
+
+def _read(by: str, value, lock: bool) -> Dossier | None:
     with connection.cursor() as cursor:
         cursor.execute(_statement(connection.vendor, by, lock), [value])
         row = cursor.fetchone()
