@@ -270,3 +270,28 @@ def test_changes_reach_every_table_in_one_statement_and_month_neutral_ones_only_
     assert (unit, first, birth.pk, agency, metric, 1) in moved["daily"]
     assert (unit, second, birth.pk, agency, metric, 1) in moved["daily"]
     assert (moved["monthly"], moved["unit_monthly"]) == (after["monthly"], after["unit_monthly"])
+
+
+def test_postgresql_writes_the_tables_in_the_order_of_the_other_databases(dossiers, birth):
+    """The one statement writes daily, then monthly, then per-unit rows, as the three
+    statements on SQLite (and before) did: concurrent changes lock rows in one order."""
+    from collections import Counter
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the one-statement upsert is PostgreSQL's")
+    dossier = Dossier.objects.select_related("agency").get(pk=dossiers["online_early"].pk)
+    tables_in_order = [m._meta.db_table for m in (DailyTally, MonthlyTally, MonthlyUnitTally)]
+    with connection.cursor() as cursor:  # undone with the test's transaction
+        cursor.execute("CREATE TEMPORARY TABLE written (n serial, tbl text)")
+        cursor.execute("CREATE FUNCTION note_written() RETURNS trigger LANGUAGE plpgsql AS "
+                       "$$ BEGIN INSERT INTO written (tbl) VALUES (TG_TABLE_NAME); RETURN NEW; END $$")
+        for table in tables_in_order:
+            cursor.execute(f'CREATE TRIGGER note_written BEFORE INSERT ON "{table}" '
+                           "FOR EACH ROW EXECUTE FUNCTION note_written()")
+    aggregates.apply_changes(Counter({(dossier.agency.unit_id, dossier.agency_id, birth.pk,
+                                       int(Metric.RECEIVED), date(2026, 11, 3)): 1}))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tbl FROM written ORDER BY n")
+        assert [row[0] for row in cursor.fetchall()] == tables_in_order

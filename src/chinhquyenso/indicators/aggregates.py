@@ -146,7 +146,8 @@ def on_rating(rating) -> None:
 
 def apply_changes(changes: Counter) -> None:
     """Add `changes` ((unit, agency, procedure, metric, day) → ±n) to the three tables.
-    Rows are written in one fixed order, so concurrent changes never deadlock."""
+    Rows are written in one fixed order (daily, monthly, per unit; each table's rows
+    sorted), so concurrent changes never deadlock."""
     changes = {key: n for key, n in changes.items() if n}
     if not changes:
         return
@@ -167,12 +168,17 @@ def apply_changes(changes: Counter) -> None:
     params = [[value for row in rows for value in row] for _model, _keys, rows in parts if rows]
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # One round trip: the first tables' upserts as data-modifying WITH clauses of
-            # the last one's. Every such statement lists the tables in the same order, so
-            # concurrent changes still take their row locks in one order.
-            *first, last = statements
-            sql = "".join(f"{'WITH' if i == 0 else ','} t{i} AS ({part}) " for i, part in enumerate(first))
-            cursor.execute(sql + last, [value for part in params for value in part])
+            # One round trip: the daily upsert, with the others as data-modifying WITH
+            # clauses. PostgreSQL runs the main statement first, then the WITH clauses
+            # from the last to the first (an order its documentation leaves open, so a
+            # test checks it): daily, monthly, per unit, the order of the other databases
+            # and of releases before this one, so concurrent changes lock rows in one order.
+            main, *others = statements
+            main_params, *others_params = params
+            sql = "".join(f"{'WITH' if i == 0 else ','} t{i} AS ({part}) "
+                          for i, part in enumerate(reversed(others)))
+            values = [v for part in reversed(others_params) for v in part] + main_params
+            cursor.execute(sql + main, values)
         else:
             for sql, values in zip(statements, params, strict=True):
                 cursor.execute(sql, values)
