@@ -51,3 +51,17 @@ def test_notifications_are_stored_with_their_ids():
     sms = queue_sms(to="0987654321", text="Đã có kết quả")
     assert OutgoingEmail.objects.get(pk=email.pk).to == "b@example.vn"
     assert OutgoingSms.objects.get(pk=sms.pk).to == "0987654321"
+
+
+@pytest.mark.django_db
+def test_a_model_with_its_own_save_is_saved_through_it(monkeypatch):
+    saved = []
+
+    def save(self, *args, **kwargs):
+        saved.append(self.to)
+        return super(OutgoingEmail, self).save(*args, **kwargs)
+
+    monkeypatch.setattr(OutgoingEmail, "save", save, raising=False)
+    email = raw_inserts.insert(OutgoingEmail(to="c@example.vn", subject="s", body="b"))
+    assert saved == ["c@example.vn"]
+    assert OutgoingEmail.objects.get(pk=email.pk).to == "c@example.vn"

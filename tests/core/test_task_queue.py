@@ -96,9 +96,11 @@ def test_a_backend_outside_the_database_gets_the_task_after_the_commit(settings)
 
 def test_the_task_rows_save_receivers_are_the_ones_task_queue_stands_in_for():
     """task_queue writes the row without save()'s signals, doing what the backend's own
-    receiver does; a new receiver (an upgrade of django-tasks-db) must be looked at."""
+    receiver does, and sends no task_enqueued signal (its one receiver logs a debug line,
+    which task_queue writes itself); a new receiver (an upgrade) must be looked at."""
     from django.db.models.signals import post_save, pre_save
     from django_tasks_db import signal_handlers
+    from django_tasks_db.backend import DatabaseBackend
     from django_tasks_db.models import DBTaskResult
 
     def names(signal):
@@ -107,3 +109,8 @@ def test_the_task_rows_save_receivers_are_the_ones_task_queue_stands_in_for():
 
     assert names(pre_save) == {f"{signal_handlers.__name__}.set_run_after"}
     assert names(post_save) == set()
+    from django_tasks.signals import task_enqueued  # not sent by task_queue: only a debug line
+
+    sync, asynchronous = task_enqueued._live_receivers(DatabaseBackend)
+    assert {f"{r.__module__}.{r.__qualname__}" for r in [*sync, *asynchronous]} == {
+        "django_tasks.signals.log_task_enqueued"}

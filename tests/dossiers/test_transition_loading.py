@@ -348,3 +348,18 @@ def test_a_locked_dossier_serves_only_inside_its_transaction(birth, submit, coun
     with lock_dossier(code=UNKNOWN) as nothing:
         assert nothing is None
     assert Dossier.objects.get(pk=dossier.pk).state == State.SUBMITTED
+
+
+@pytest.mark.django_db
+def test_a_failed_change_inside_the_lock_is_not_taken_for_a_saved_one(birth, submit, counter, specialist):
+    """A service that fails inside lock_dossier() leaves its transaction to roll back: a
+    caller that catches the error and goes on is told so when the `with` ends, and the
+    locked dossier serves no further change."""
+    dossier = submit(birth)
+    with pytest.raises(transaction.TransactionManagementError), lock_dossier(pk=dossier.pk) as held:
+        with pytest.raises(services.TransitionNotAllowed):
+            services.start_processing(locked=held, actor=specialist)  # not received yet
+        with pytest.raises(LockNotHeld):
+            services.receive_dossier(locked=held, actor=counter)
+    assert Dossier.objects.get(pk=dossier.pk).state == State.SUBMITTED
+    assert not DossierEvent.objects.filter(dossier=dossier).exclude(action="submit").exists()

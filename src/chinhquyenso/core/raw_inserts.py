@@ -8,9 +8,10 @@ field exactly as the ORM's insert does (`pre_save`, which fills `auto_now_add` a
 defaults, then `get_db_prep_save`). The instance ends up as `save()` leaves it: its
 primary key set, no longer "adding", bound to the connection's database.
 
-`save()`'s signals are the one difference: a model that has `pre_save` or `post_save`
-receivers is saved through the ORM instead, so nothing listening is ever skipped, unless
-the caller says it has done what they do (`receivers_done=True`, core/task_queue.py).
+`save()` itself is the one difference: a model that overrides it, or that has `pre_save`
+or `post_save` receivers, is saved through the ORM instead, so nothing is ever skipped;
+unless the caller says it has done what the receivers do (`receivers_done=True`,
+core/task_queue.py).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import functools
 
 from django.db import connection
-from django.db.models import signals
+from django.db.models import Model, signals
 
 
 @functools.cache
@@ -40,7 +41,8 @@ def _plan(model, vendor: str) -> tuple[str, tuple, bool]:
 def insert(instance, *, receivers_done: bool = False):
     """Insert `instance` (unsaved) as `instance.save(force_insert=True)` would; return it."""
     model = type(instance)
-    if not receivers_done and (signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model)):
+    if model.save is not Model.save or not receivers_done and (
+            signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model)):
         instance.save(force_insert=True)
         return instance
     sql, fields, returns = _plan(model, connection.vendor)

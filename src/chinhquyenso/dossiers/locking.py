@@ -12,6 +12,9 @@ serialise the writers) and yields a LockedDossier, or None when there is no such
 dossier. Every check that decides the transition, the caller's visibility check
 included, therefore reads the locked row.
 
+The price: a request about a dossier its caller may not see takes (or waits for) the
+row's lock for the moment of the check before its 404, where it used to read only.
+
 A service given `locked=` runs inside that transaction without a savepoint of its own
 (in_held_lock), so an error in it rolls the whole transaction back. It takes the instance
 only through LockedDossier.dossier, which refuses once the `with` has ended or on another
@@ -69,11 +72,17 @@ def lock_dossier(*, code: str | None = None, pk: int | None = None) -> Iterator[
         if dossier is None:
             yield None
             return
-        held = LockedDossier(dossier, transaction.get_connection())
+        connection = transaction.get_connection()
+        held = LockedDossier(dossier, connection)
         try:
             yield held
         finally:
             held._held = False
+        if connection.needs_rollback:
+            # A service failed inside and the caller went on: its transaction is lost.
+            # Say so, instead of ending the `with` as if the change had been saved.
+            raise transaction.TransactionManagementError(
+                f"dossier {dossier.pk}: a change failed inside lock_dossier(); nothing was saved")
 
 
 def in_held_lock(service):
@@ -90,9 +99,15 @@ def in_held_lock(service):
                 return service(*args, **kwargs)
         if not isinstance(locked, LockedDossier):
             raise TypeError("locked= takes a LockedDossier from lock_dossier()")
+        if kwargs.get("dossier_id") is not None:
+            raise TypeError("give dossier_id= or locked=, one of them")
         locked.check()  # before anything else
-        with transaction.atomic(savepoint=False):
-            return service(*args, **kwargs)
+        try:
+            with transaction.atomic(savepoint=False):
+                return service(*args, **kwargs)
+        except BaseException:
+            locked._held = False  # the transaction will roll back: no further use
+            raise
 
     return run
 
