@@ -1,13 +1,12 @@
 """Dossier codes: agency + date + daily sequence, by a pattern set per procedure; unique
 even when many citizens submit at the same moment."""
 
-import threading
 
 import pytest
-from django.db import connections
 
 from chinhquyenso.dossiers.models import Dossier
 from chinhquyenso.procedures.services import save_procedure
+from tests.concurrency import run_at_once
 from tests.dossiers.conftest import at
 
 pytestmark = pytest.mark.django_db
@@ -64,25 +63,11 @@ def test_bad_patterns_are_refused(birth, pattern):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_submissions_get_distinct_consecutive_codes(birth, submit):
     submitters, per_submitter = 6, 3
-    barrier = threading.Barrier(submitters)
-    errors, codes = [], []
 
-    def work():
-        try:
-            barrier.wait()
-            for _ in range(per_submitter):
-                codes.append(submit(birth, when=at(26, 11, 9)).code)
-        except Exception as exc:  # pragma: no cover - shown by the assertion
-            errors.append(exc)
-        finally:
-            connections.close_all()
+    def work(_i):
+        return [submit(birth, when=at(26, 11, 9)).code for _ in range(per_submitter)]
 
-    threads = [threading.Thread(target=work) for _ in range(submitters)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert errors == []
+    codes = [code for batch in run_at_once(submitters, work) for code in batch]
     expected = {f"000.00.21.H62-261126-{n:04d}" for n in range(1, submitters * per_submitter + 1)}
     assert set(codes) == expected
     assert set(Dossier.objects.values_list("code", flat=True)) == expected

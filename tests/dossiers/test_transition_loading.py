@@ -20,6 +20,7 @@ from chinhquyenso.dossiers.models import Dossier, DossierEvent, State
 from chinhquyenso.dossiers.queries import may_view
 from chinhquyenso.org.models import Role
 from chinhquyenso.procedures.services import save_procedure
+from tests.concurrency import run_at_once
 from tests.dossiers.conftest import pdf_upload
 from tests.factories import OfficialFactory
 from tests.procedures.conftest import BIRTH
@@ -205,26 +206,13 @@ def test_a_transitions_event_row_is_the_one_the_orm_writes(birth, submit, counte
 def test_concurrent_transitions_on_one_dossier_are_serialised(birth, submit, counter):
     dossier = submit(birth)
     clients = 4
-    barrier = threading.Barrier(clients)
-    statuses, errors = [], []
 
-    def work():
-        try:
-            own = Client()
-            own.force_login(counter)
-            barrier.wait()
-            statuses.append(act(own, dossier.code, "receive").status_code)
-        except Exception as exc:  # pragma: no cover - shown by the assertion
-            errors.append(exc)
-        finally:
-            connections.close_all()
+    def receive(_i):
+        own = Client()
+        own.force_login(counter)
+        return act(own, dossier.code, "receive").status_code
 
-    threads = [threading.Thread(target=work) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert errors == []
+    statuses = run_at_once(clients, receive)
     assert sorted(statuses) == [200] + [409] * (clients - 1)
     assert DossierEvent.objects.filter(dossier=dossier, action="receive").count() == 1
     assert AuditEntry.objects.filter(action="dossier.receive", object_id=str(dossier.pk)).count() == 1
