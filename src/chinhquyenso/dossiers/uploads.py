@@ -21,6 +21,7 @@ from django.utils import formats
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
+from chinhquyenso.core import raw_inserts
 from chinhquyenso.core.text import normalize_vi
 
 from .models import DossierFile
@@ -196,7 +197,7 @@ def store_dossier_file(*, dossier, uploaded_file, kind, component=None,
     record.file.save(_storage_name(original_name, extension), ContentFile(data), save=False)
     try:
         with transaction.atomic(savepoint=False):
-            record.save()
+            raw_inserts.insert(record)
     except BaseException:
         record.file.delete(save=False)
         raise
