@@ -6,7 +6,6 @@ from django.utils import timezone
 
 from chinhquyenso.core import raw_inserts
 from chinhquyenso.core.models import OutgoingEmail, OutgoingSms
-from chinhquyenso.core.services import queue_email, queue_sms
 
 
 def _row(model, pk):
@@ -43,14 +42,6 @@ def test_a_model_with_save_signal_receivers_is_saved_through_the_orm():
         post_save.disconnect(receiver, sender=OutgoingSms)
     assert seen == [(sms.pk, True)]
     assert OutgoingSms.objects.get(pk=sms.pk).text == "Đã tiếp nhận"
-
-
-@pytest.mark.django_db
-def test_notifications_are_stored_with_their_ids():
-    email = queue_email(to="b@example.vn", subject="Kết quả", body="Đã có kết quả")
-    sms = queue_sms(to="0987654321", text="Đã có kết quả")
-    assert OutgoingEmail.objects.get(pk=email.pk).to == "b@example.vn"
-    assert OutgoingSms.objects.get(pk=sms.pk).to == "0987654321"
 
 
 @pytest.mark.django_db

@@ -21,6 +21,16 @@ def converters(fields: Iterable, connection, *, start: int = 0) -> dict[int, tup
     return found
 
 
+def kept_converters(connection, key, fields: Iterable, *, start: int = 0) -> dict[int, tuple[list, object]]:
+    """converters() of a statement's `fields`, built once per connection and kept on it
+    under `key` (the statement's name): every hot read calls this per row."""
+    kept = connection.__dict__.setdefault("_cqs_converters", {})
+    found = kept.get(key)
+    if found is None:
+        found = kept[key] = converters(fields, connection, start=start)
+    return found
+
+
 def convert(row: Sequence, found: dict[int, tuple[list, object]], connection) -> list:
     """The row's values as the ORM would have them (None included, as the ORM does)."""
     values = list(row)

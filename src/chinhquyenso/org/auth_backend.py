@@ -58,7 +58,7 @@ def load_user(user_id, *, with_access: bool = False):
         rows = cursor.fetchall() if with_access else [cursor.fetchone()]
     if not rows or rows[0] is None:
         return None
-    converters = _converters(connection)
+    converters = raw_rows.kept_converters(connection, "user", UserModel._meta.concrete_fields)
     n = len(names)
     values = raw_rows.convert(rows[0][:n], converters, connection) if converters else rows[0][:n]
     user = UserModel.from_db(alias, names, values)
@@ -84,15 +84,6 @@ def _statement(alias: str, access_sql: str = "") -> tuple[str, list[str]]:
         source += f" CROSS JOIN ({access_sql}) x"
     sql = f"SELECT {columns} FROM {source} WHERE u.{qn(meta.pk.column)} = %s"  # noqa: S608
     return sql, [f.attname for f in fields]
-
-
-def _converters(connection) -> dict[int, tuple[list, object]]:
-    """Per column of the statement, the ORM's converters for it on this connection."""
-    cached = getattr(connection, "_cqs_user_converters", None)
-    if cached is None:
-        fields = UserModel._meta.concrete_fields
-        cached = connection._cqs_user_converters = raw_rows.converters(fields, connection)
-    return cached
 
 
 class PasswordBackend(ModelBackend):

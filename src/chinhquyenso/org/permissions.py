@@ -136,7 +136,9 @@ def access_from_rows(rows: list, alias: str) -> tuple[list[RoleAssignment], tupl
     from the rows of the access statement, as the database driver gave them."""
     connection = connections[alias]
     _sql, assignment_fields, unit_fields = _access_sql(connection.vendor)
-    converters = _converters(connection)
+    converters = raw_rows.kept_converters(
+        connection, "access", [*RoleAssignment._meta.concrete_fields, *AdministrativeUnit._meta.concrete_fields * 3],
+        start=2)
     if converters:  # e.g. SQLite's dates, read as text: what the ORM would do to them
         rows = [raw_rows.convert(row, converters, connection) for row in rows]
     has_device = bool(rows[0][0])
@@ -159,15 +161,6 @@ def access_from_rows(rows: list, alias: str) -> tuple[list[RoleAssignment], tupl
                 parent_field.set_cached_value(child, parent)
         assignments.append(assignment)
     return assignments, (required, has_device)
-
-
-def _converters(connection) -> dict[int, tuple[list, object]]:
-    """Per column of the statement, the ORM's converters for it on this connection."""
-    cached = getattr(connection, "_cqs_access_converters", None)
-    if cached is None:
-        fields = [*RoleAssignment._meta.concrete_fields, *AdministrativeUnit._meta.concrete_fields * 3]
-        cached = connection._cqs_access_converters = raw_rows.converters(fields, connection, start=2)
-    return cached
 
 
 @functools.cache

@@ -61,7 +61,7 @@ class _PrebuiltRead:
         if row is None:
             self._session_key = None
             return None
-        converters = _converters(model, connection)
+        converters = raw_rows.kept_converters(connection, ("session", model), model._meta.concrete_fields)
         values = raw_rows.convert(row, converters, connection) if converters else row
         return model.from_db(alias, names, values)
 
@@ -103,14 +103,3 @@ def _statement(model, alias: str) -> tuple[str, list[str], object]:
     sql = (f"SELECT {', '.join(qn(f.column) for f in fields)} FROM {qn(meta.db_table)} "  # noqa: S608
            f"WHERE {qn(key.column)} = %s AND {qn(expiry.column)} > %s")
     return sql, [f.attname for f in fields], expiry
-
-
-def _converters(model, connection) -> dict[int, tuple[list, object]]:
-    """Per column of the statement, the ORM's converters for it on this connection."""
-    cached = getattr(connection, "_cqs_session_converters", None)
-    if cached is None:
-        cached = connection._cqs_session_converters = {}
-    found = cached.get(model)
-    if found is None:
-        found = cached[model] = raw_rows.converters(model._meta.concrete_fields, connection)
-    return found
