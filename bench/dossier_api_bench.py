@@ -539,9 +539,10 @@ class Abort(Exception):
 
 
 class Client(threading.Thread):
-    def __init__(self, idx: int, port: int, jars: dict[str, Jar], run: Run) -> None:
+    def __init__(self, idx: int, port: int, jars: dict[str, Jar], run: Run, delay: float = 0.0) -> None:
         super().__init__(name=f"client-{idx}", daemon=True)
         self.idx, self.run_ = idx, run
+        self.delay = delay  # seconds before the first lifecycle
         self.conn = Conn(port)
         self.jars = jars
         self.records: list[tuple[str, float, float, bool]] = []  # kind, start, end, ok
@@ -621,6 +622,8 @@ class Client(threading.Thread):
 
     def run(self) -> None:
         try:
+            if self.delay and self.run_.stop.wait(self.delay):
+                return
             while self.run_.claim():
                 try:
                     self.lifecycle()
@@ -800,7 +803,7 @@ def start_gunicorn(env: dict, args, tmp: Path, cleanup: Cleanup) -> tuple[subpro
     cmd = [GUNICORN, "chinhquyenso.wsgi:application", "--bind", f"{HOST}:{port}",
            "--workers", str(args.workers), "--threads", str(args.threads), "--worker-class", "gthread",
            "--chdir", str(REPO), "--timeout", "120", "--error-logfile", str(log), "--log-level", "warning",
-           "--access-logfile", str(tmp / "access.log"), "--access-logformat", "%(m)s %(U)s %(s)s %(D)s"]
+           "--access-logfile", str(tmp / "access.log"), "--access-logformat", "%(p)s %(m)s %(U)s %(s)s %(D)s"]
     if patched(args, env):
         conf = tmp / "gunicorn_bench_patch.py"
         conf.write_text(PATCH)
@@ -848,7 +851,11 @@ def load(port: int, args, roots: dict[str, int], *, clients_n: int, warmup: floa
     clients = []
     for i in range(clients_n):
         jars = {"citizen": citizen_jars[i % len(citizen_jars)], **official_jars[i % len(official_jars)]}
-        clients.append(Client(i, port, jars, run))
+        # Started together, the clients would stay in step for the whole run (the server
+        # answers in arrival order, so each round serves the same step of every client):
+        # all of them submit at once, then all receive, and so on. Spread over --stagger
+        # seconds, they are at different steps at any moment, as people are.
+        clients.append(Client(i, port, jars, run, delay=min(args.stagger, warmup) * i / clients_n))
     for c in clients:
         c.start()
     cpu0 = cpu1 = sampler = None
@@ -903,11 +910,13 @@ def server_times(log: Path, start: int, end: int) -> dict[str, dict]:
         f.seek(start)
         lines = f.read(max(0, end - start)).decode("utf-8", "replace").splitlines()
     times: dict[str, list[float]] = {}
+    per_worker: dict[str, int] = {}
     for line in lines:
         parts = line.split()
-        if len(parts) != 4 or not parts[3].isdigit():
+        if len(parts) != 5 or not parts[4].isdigit():
             continue
-        method, path, _status, micros = parts
+        worker, method, path, _status, micros = parts
+        per_worker[worker] = per_worker.get(worker, 0) + 1
         if path.endswith("/result"):
             kind = "attach_result"
         elif "/actions/" in path:
@@ -920,7 +929,9 @@ def server_times(log: Path, start: int, end: int) -> dict[str, dict]:
         else:
             continue
         times.setdefault(kind, []).append(int(micros) / 1000)
-    return {k: {"n": len(v), "p50": pct(sorted(v), 50), "p95": pct(sorted(v), 95)} for k, v in times.items()}
+    result = {k: {"n": len(v), "p50": pct(sorted(v), 50), "p95": pct(sorted(v), 95)} for k, v in times.items()}
+    result["per_worker"] = sorted(per_worker.values(), reverse=True)
+    return result
 
 
 class PgSampler(threading.Thread):
@@ -1176,6 +1187,9 @@ def print_load(r: dict, args) -> None:
         sm = r["server_ms"]
         print("  time inside gunicorn/Django (access log) vs as the client saw it, p50 ms — the rest is "
               "queueing for a server thread, the GIL and the CPUs:")
+        if sm.get("per_worker"):
+            print("  requests served by each gunicorn worker process (keep-alive connections stay with "
+                  "the worker that accepted them): " + ", ".join(str(n) for n in sm["per_worker"]))
         for k in KINDS + ["forward(both)"]:
             if k in sm:
                 client = r["kinds"].get(k, {}).get("p50")
@@ -1251,7 +1265,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lifecycles", type=int, help="stop after this many lifecycles (duration stays a cap)")
     p.add_argument("--warmup", type=float, default=5, help="seconds run before measuring (default 5)")
     p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--threads", type=int, default=8)
+    p.add_argument("--threads", type=int, default=2)
     p.add_argument("--citizens", type=int, help="citizen accounts (default: one per client)")
     p.add_argument("--shared-officials", action="store_true",
                    help="one session per official shared by all clients (default: one per client)")
@@ -1263,6 +1277,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sql", metavar="KIND", default="",
                    help="print the SQL statements of one request of this kind in the in-process run, "
                         "e.g. start, submit, 'forward(leader,sign)'")
+    p.add_argument("--stagger", type=float, default=1.0,
+                   help="seconds over which the clients' starts are spread, at most the warm-up "
+                        "(default 1; 0 starts them together, in step)")
     p.add_argument("--slice", type=float, default=10, help="seconds per throughput slice (default 10)")
     p.add_argument("--task-worker", action="store_true",
                    help="run one django-tasks db_worker beside gunicorn (it renders the PDFs, sends mail)")

@@ -21,6 +21,29 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def session_command_lines(session_id: int) -> list[str]:
+    """The command lines of the processes in one session (the command and its children)."""
+    lines = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if os.getsid(int(entry.name)) != session_id:
+                continue
+            lines.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+        except (OSError, ProcessLookupError):
+            continue
+    return lines
+
+
+@pytest.mark.parametrize("option", ["--web-workers", "--web-threads"])
+def test_serve_refuses_fewer_than_one_process_or_thread(option):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="từ 1 trở lên"):
+        call_command("serve", option, "0", "--no-worker")
+
+
 @pytest.mark.skipif(os.environ.get("DATABASE_URL", "").startswith("postgres"),
                     reason="runs its own SQLite database; once is enough")
 def test_serve_starts_and_keeps_identification_numbers_out_of_the_access_log(tmp_path):
@@ -28,7 +51,7 @@ def test_serve_starts_and_keeps_identification_numbers_out_of_the_access_log(tmp
     env = {**os.environ, "CQS_VAR_DIR": str(tmp_path), "SECRET_KEY": "test-serve", "DEBUG": "0",
            "DATABASE_URL": ""}
     proc = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "serve", "--no-worker",
-                             "--web-workers", "1", "--port", str(port)],
+                             "--web-workers", "1", "--web-threads", "3", "--port", str(port)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
     try:
@@ -44,6 +67,8 @@ def test_serve_starts_and_keeps_identification_numbers_out_of_the_access_log(tmp
         tracked = urllib.request.urlopen(  # noqa: S310
             f"http://127.0.0.1:{port}/dich-vu-cong/tra-cuu/?code=X&id4=5678&q=026301005678", timeout=5)
         assert tracked.status == 200
+        gunicorn = [cmd for cmd in session_command_lines(proc.pid) if "gunicorn" in cmd]
+        assert gunicorn and all("--threads 3" in cmd for cmd in gunicorn)
         time.sleep(0.5)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)

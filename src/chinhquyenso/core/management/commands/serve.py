@@ -36,10 +36,15 @@ class Command(BaseCommand):
                             help="Load the demo data set when the database is empty.")
         parser.add_argument("--web-workers", type=int, default=2,
                             help="Number of web processes (default: 2).")
+        parser.add_argument("--web-threads", type=int, default=2,
+                            help="Requests each web process serves at once (default: 2; more "
+                                 "only helps when requests wait on other systems).")
         parser.add_argument("--no-worker", action="store_true",
                             help="Do not start the background task worker.")
 
-    def handle(self, *args, host, port, demo, web_workers, no_worker, **options):
+    def handle(self, *args, host, port, demo, web_workers, web_threads, no_worker, **options):
+        if web_workers < 1 or web_threads < 1:
+            raise CommandError("--web-workers và --web-threads phải từ 1 trở lên.")
         step = self.step
         step(f"Kiểm tra cơ sở dữ liệu ({describe_database(settings.DATABASES['default'])})")
         try:
@@ -71,7 +76,7 @@ class Command(BaseCommand):
         step(f"Khởi động máy chủ web tại http://{host}:{port}/")
         processes.append(subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "chinhquyenso.wsgi:application",
-             "--bind", f"{host}:{port}", "--workers", str(web_workers), "--threads", "4",
+             "--bind", f"{host}:{port}", "--workers", str(web_workers), "--threads", str(web_threads),
              "--worker-class", "gthread", "--timeout", "120", "--access-logfile", "-",
              # path without the query string: searches by identification number must
              # not end up in the access log
