@@ -19,6 +19,7 @@ import functools
 from django.db import connection
 
 from chinhquyenso.core import raw_rows
+from chinhquyenso.core.raw_updates import update_columns
 from chinhquyenso.org.models import AdministrativeUnit, Agency
 from chinhquyenso.procedures.models import Procedure, ProcessStep
 
@@ -130,7 +131,8 @@ def _read(by: str, value, lock: bool) -> Dossier | None:
 
 def save_dossier(dossier: Dossier) -> None:
     """Save a dossier loaded by load_dossier(): an UPDATE of the fields changed since it
-    was loaded, not of its forty-odd columns (a smaller statement to build and to run).
+    was loaded, not of its forty-odd columns (a smaller statement to build and to run),
+    by a statement built once per set of fields (core/raw_updates.py).
     A dossier loaded otherwise is saved whole."""
     loaded = getattr(dossier, "_loaded_values", None)
     if loaded is None or dossier._state.adding:
@@ -138,7 +140,7 @@ def save_dossier(dossier: Dossier) -> None:
         return
     changed = [f for f in Dossier._meta.concrete_fields if getattr(dossier, f.attname) != loaded[f.attname]]
     if changed:
-        dossier.save(update_fields=[f.name for f in changed])
+        update_columns(dossier, [f.name for f in changed])
         for f in changed:
             value = getattr(dossier, f.attname)
             loaded[f.attname] = copy.deepcopy(value) if isinstance(value, dict | list) else value
