@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +18,6 @@ from ninja.security import django_auth
 
 from chinhquyenso.identity import oidc
 from chinhquyenso.org.models import Agency
-from chinhquyenso.procedures.models import Component, Procedure
 
 from . import services
 from .deadlines import standing
@@ -26,6 +25,7 @@ from .loading import load_dossier
 from .locking import LockedDossier, lock_dossier
 from .models import Dossier
 from .queries import dossiers_visible_to, find_for_tracking, may_view
+from .submission_targets import submission_targets
 
 router = Router(tags=["dossiers"])
 
@@ -99,17 +99,20 @@ def submit(request):
     from chinhquyenso.org.permissions import can
 
     data = request.POST
-    # The components are read three times (here, the check for missing ones, the storing):
-    # one query; the agency's unit is checked by the service.
-    procedure = get_object_or_404(Procedure.objects.prefetch_related(
-                                      Prefetch("components", queryset=Component.objects.order_by("order"))),
-                                  code=data.get("procedure", ""), is_published=True)
+    # One statement (submission_targets.py); the components, read three times (here, the
+    # check for missing ones, the storing), come with the procedure. The agency's unit is
+    # checked by the service.
+    procedure, agency = submission_targets(procedure_code=data.get("procedure", ""),
+                                           agency_code=data.get("agency", ""))
+    if procedure is None:
+        raise Http404
     if not can(request.user, "dossiers.submit_assisted") and not has_eid_level(
             request, procedure.eid_level_required):
         return Status(403, {"detail": _("Log in with a level %(level)s electronic identification "
                                         "account to submit this dossier.")
                             % {"level": procedure.eid_level_required}})
-    agency = get_object_or_404(Agency.objects.select_related("unit"), code=data.get("agency", ""), is_active=True)
+    if agency is None:
+        raise Http404
     components = {c.order: c.pk for c in procedure.components.all()}
     files = {}
     for name in request.FILES:

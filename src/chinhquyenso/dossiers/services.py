@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from chinhquyenso.community.services import link_assisted_dossier
 from chinhquyenso.core import raw_inserts
+from chinhquyenso.core.raw_updates import update_columns
 from chinhquyenso.core.services import queue_email, queue_sms, record_audit
 from chinhquyenso.indicators import aggregates as indicator_aggregates
 from chinhquyenso.indicators import record_tallies
@@ -261,7 +262,7 @@ def submit_dossier(*, procedure: Procedure, agency: Agency, submitted_by, applic
         dossier.code = next_dossier_code(agency=agency, procedure=procedure, moment=at)
         dossier.components_digitised = stored > 0
         dossier.components_reused = bool(reused)
-        dossier.save(update_fields=["code", "components_digitised", "components_reused"])
+        update_columns(dossier, ["code", "components_digitised", "components_reused"])
         _notify(dossier, _("Dossier %(code)s submitted") % {"code": dossier.code},
                 _("Your dossier %(code)s for “%(procedure)s” has been submitted to %(agency)s.")
                 % {"code": dossier.code, "procedure": procedure.name, "agency": agency.name})
