@@ -146,3 +146,40 @@ def test_verify_audit_exit_code_from_the_command_line(monkeypatch):
     with pytest.raises(SystemExit) as broken:
         execute_from_command_line(["manage.py", "verify_audit"])
     assert broken.value.code == 1
+
+
+def test_a_row_recorded_with_its_entry_is_inserted_once_and_the_chain_holds():
+    """record_audit(with_row=...) inserts the row (on PostgreSQL in the entry's own
+    statement), also for the log's first entry, which creates the chain head."""
+    from django.test.utils import CaptureQueriesContext
+
+    from chinhquyenso.core.audit_chain import verify_chain
+    from chinhquyenso.core.models import OutgoingEmail
+
+    for i in range(3):
+        email = OutgoingEmail(to="huong@example.vn", subject=f"Hồ sơ {i}", body="Đã tiếp nhận")
+        with CaptureQueriesContext(connection) as queries, transaction.atomic():
+            entry = record_audit(action="email.queued", object_type="core.outgoingemail", object_id=i,
+                                 after={"subject": email.subject}, with_row=email)
+        assert email.pk is not None and not email._state.adding
+        stored = OutgoingEmail.objects.get(pk=email.pk)
+        assert (stored.subject, stored.to, stored.status) == (f"Hồ sơ {i}", "huong@example.vn", "queued")
+        assert OutgoingEmail.objects.filter(subject=f"Hồ sơ {i}").count() == 1
+        assert entry.seq == i + 1
+        if i and connection.vendor == "postgresql":  # the head exists: one statement
+            assert len([q for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]) == 1
+    assert verify_chain().holds and verify_chain().checked == 3
+    assert OutgoingEmail.objects.count() == 3
+
+
+def test_a_failing_row_leaves_neither_the_row_nor_the_entry():
+    from django.db import DatabaseError
+
+    from chinhquyenso.core.models import OutgoingEmail
+
+    write_entries(1)
+    with pytest.raises((DatabaseError, ValueError)), transaction.atomic():
+        record_audit(action="email.queued", object_type="core.outgoingemail", object_id=1,
+                     with_row=OutgoingEmail(to="a@example.vn", subject="s", body="b", attempts="không phải số"))
+    assert AuditEntry.objects.count() == 1
+    assert OutgoingEmail.objects.count() == 0

@@ -38,6 +38,28 @@ def _plan(model, vendor: str) -> tuple[str, tuple, bool]:
     return sql, fields, returns
 
 
+def prepared(instance, *, receivers_done: bool = False) -> tuple[str, list] | None:
+    """(the INSERT with RETURNING of the primary key, its parameters) for `instance`, to be
+    run by a caller that combines it with another statement (core/services.py record_audit);
+    None when it must be saved through the ORM (see above) or cannot return its key, or
+    when the database cannot return columns. Pass the key returned to inserted()."""
+    model = type(instance)
+    if model.save is not Model.save or not receivers_done and (
+            signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model)):
+        return None
+    sql, fields, returns = _plan(model, connection.vendor)
+    if not returns:
+        return None
+    return sql, [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+
+
+def inserted(instance, pk) -> None:
+    """Mark `instance` as saved with primary key `pk`, as save() leaves it."""
+    instance.pk = pk
+    instance._state.adding = False
+    instance._state.db = connection.alias
+
+
 def insert(instance, *, receivers_done: bool = False):
     """Insert `instance` (unsaved) as `instance.save(force_insert=True)` would; return it."""
     model = type(instance)
@@ -53,6 +75,5 @@ def insert(instance, *, receivers_done: bool = False):
             instance.pk = cursor.fetchone()[0]
         elif model._meta.pk.db_returning:  # a database that cannot return columns
             instance.pk = connection.ops.last_insert_id(cursor, model._meta.db_table, model._meta.pk.column)
-    instance._state.adding = False
-    instance._state.db = connection.alias
+    inserted(instance, instance.pk)
     return instance

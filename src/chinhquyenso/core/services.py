@@ -34,8 +34,12 @@ def record_audit(
     object_repr: str = "",
     before: dict | None = None,
     after: dict | None = None,
+    with_row: models.Model | None = None,
 ) -> AuditEntry:
     """Append one entry to the audit log, chained to the previous one.
+
+    `with_row`: an unsaved row the entry goes with (a dossier's event), inserted first; on
+    PostgreSQL by the same statement as the entry, which saves a round trip.
 
     Must run inside the caller's transaction (`transaction.atomic`), so the entry
     and the change it records are committed or rolled back together. Summaries
@@ -65,10 +69,18 @@ def record_audit(
     # stamps and hashes the entry, inserts it and moves the head, so the lock is held for
     # that statement and the COMMIT only; elsewhere (SQLite, whose IMMEDIATE transactions
     # already serialise writers) the head is locked, read and moved with the ORM.
+    extra = None
+    if with_row is not None:
+        extra = raw_inserts.prepared(with_row) if connection.vendor == "postgresql" else None
+        if extra is None:
+            raw_inserts.insert(with_row)
     if connection.vendor == "postgresql":
-        if not _append_postgresql(entry):  # no chain head yet: the log's first entry
+        appended, extra_pk = _append_postgresql(entry, with_row if extra else None, extra)
+        if extra is not None:  # inserted whether or not the head existed
+            raw_inserts.inserted(with_row, extra_pk)
+        if not appended:  # no chain head yet: the log's first entry
             AuditChainHead.objects.get_or_create(pk=1)
-            if not _append_postgresql(entry):
+            if not _append_postgresql(entry)[0]:
                 raise RuntimeError("the audit chain head could not be created")
         return entry
     head, _created = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
@@ -90,12 +102,17 @@ _BOUND_FIELDS = [f for f in AuditEntry._meta.concrete_fields
 
 
 @functools.cache
-def _postgresql_append() -> str:
+def _postgresql_append(extra_model=None, extra_sql: str = "") -> str:
     """The append as one statement: lock the chain head; take the time; hash the entry
     as AuditEntry.compute_hash() does (SHA-256 of its canonical JSON, whose parts that
     only the head decides, i.e. time, previous hash and sequence, are filled in here);
     insert it; move the head. Built once from the models' metadata only (no outside
-    input). Returns no row when the head does not exist yet."""
+    input). Returns no row when the head does not exist yet.
+
+    With `extra_sql` (core/raw_inserts.py's INSERT … RETURNING of an `extra_model` row,
+    its parameters first), that row is inserted by the same statement, and the one row
+    returned ends with its primary key, also when the head does not exist yet (the
+    entry's columns are NULL then)."""
     qn = connection.ops.quote_name
     head, entries = qn(AuditChainHead._meta.db_table), qn(AuditEntry._meta.db_table)
     field = AuditEntry._meta.get_field
@@ -110,18 +127,25 @@ def _postgresql_append() -> str:
     canonical = f"%s || {at_text} || %s || prev || %s || seq::text || %s"
     returned = ", ".join(f"new_entry.{qn(field(name).column)}"
                          for name in ("id", *_CHAINED))
-    return (
-        f"WITH head AS MATERIALIZED (SELECT last_seq + 1 AS seq, last_hash AS prev FROM {head} "  # noqa: S608
+    append = (
+        f"head AS MATERIALIZED (SELECT last_seq + 1 AS seq, last_hash AS prev FROM {head} "  # noqa: S608
         f"WHERE id = 1 FOR UPDATE), "
         f"stamped AS MATERIALIZED (SELECT seq, prev, clock_timestamp() AS at FROM head), "
         f"hashed AS MATERIALIZED (SELECT seq, at, prev, "
         f"encode(sha256(convert_to({canonical}, 'UTF8')), 'hex') AS hash FROM stamped), "
         f"new_entry AS (INSERT INTO {entries} ({columns}, {bound_columns}) "
-        f"SELECT seq, at, prev, hash, {bound_values} FROM hashed RETURNING *) "
-        f"UPDATE {head} SET last_seq = new_entry.{qn(field('seq').column)}, "
-        f"last_hash = new_entry.{qn(field('entry_hash').column)} FROM new_entry WHERE {head}.id = 1 "
-        f"RETURNING {returned}"
+        f"SELECT seq, at, prev, hash, {bound_values} FROM hashed RETURNING *)"
     )
+    move = (f"UPDATE {head} SET last_seq = new_entry.{qn(field('seq').column)}, "  # noqa: S608
+            f"last_hash = new_entry.{qn(field('entry_hash').column)} FROM new_entry WHERE {head}.id = 1 "
+            f"RETURNING {returned}")
+    if not extra_sql:
+        return f"WITH {append} {move}"
+    # Data-changing WITH parts run once, whether or not the main query reads them.
+    extra_pk = qn(extra_model._meta.pk.column)
+    return (f"WITH extra AS ({extra_sql}), {append}, moved AS ({move}) "  # noqa: S608
+            f"SELECT moved.*, (SELECT {extra_pk} FROM extra) FROM (SELECT 1) AS one "
+            f"LEFT OUTER JOIN moved ON TRUE")
 
 
 # Where the database fills in AuditEntry.payload()'s values, in the keys' sorted order
@@ -149,18 +173,27 @@ def _canonical_parts(entry: AuditEntry) -> list[str]:
     return parts
 
 
-def _append_postgresql(entry: AuditEntry) -> bool:
-    """Append `entry` to the chain in one round trip; False when there is no head yet."""
+def _append_postgresql(entry: AuditEntry, extra_row=None, extra=None) -> tuple[bool, object]:
+    """Append `entry` to the chain in one round trip, with the `extra` insert
+    (raw_inserts.prepared() of `extra_row`) when given: (False when there is no head yet,
+    the extra row's primary key or None)."""
     params = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in _BOUND_FIELDS]
     with connection.cursor() as cursor:
-        cursor.execute(_postgresql_append(), [*_canonical_parts(entry), *params])
-        row = cursor.fetchone()
+        if extra is None:
+            cursor.execute(_postgresql_append(), [*_canonical_parts(entry), *params])
+            row, extra_pk = cursor.fetchone(), None
+        else:
+            extra_sql, extra_params = extra
+            cursor.execute(_postgresql_append(type(extra_row), extra_sql),
+                           [*extra_params, *_canonical_parts(entry), *params])
+            *row, extra_pk = cursor.fetchone()
+            row = None if row[0] is None else row
     if row is None:
-        return False
+        return False, extra_pk
     entry.pk, entry.seq, entry.at, entry.prev_hash, entry.entry_hash = row
     entry._state.adding = False
     entry._state.db = connection.alias
-    return True
+    return True, extra_pk
 
 
 def queue_email(*, to: str, subject: str, body: str, actor=None, audit: bool = True) -> OutgoingEmail:

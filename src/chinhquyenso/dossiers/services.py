@@ -98,13 +98,14 @@ def _is_owner(actor, dossier: Dossier) -> bool:
 
 def _record(dossier: Dossier, *, actor, action: str, from_state: str, at: datetime,
             note: str = "", extra: dict | None = None) -> None:
-    # one prebuilt INSERT instead of the ORM's (core/raw_inserts.py)
-    raw_inserts.insert(DossierEvent(
+    # the event by a prebuilt INSERT (core/raw_inserts.py), on PostgreSQL in the audit
+    # entry's own statement
+    event = DossierEvent(
         dossier=dossier, at=at, actor=actor if getattr(actor, "is_authenticated", False) else None,
-        action=action, from_state=from_state, to_state=dossier.state, note=note))
+        action=action, from_state=from_state, to_state=dossier.state, note=note)
     record_audit(actor=actor, action=f"dossier.{action}", obj=dossier,
                  before={"state": from_state},
-                 after={"state": dossier.state, "note": note[:500], **(extra or {})})
+                 after={"state": dossier.state, "note": note[:500], **(extra or {})}, with_row=event)
 
 
 def _steps(dossier: Dossier) -> list:
