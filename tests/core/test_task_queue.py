@@ -114,3 +114,56 @@ def test_the_task_rows_save_receivers_are_the_ones_task_queue_stands_in_for():
     sync, asynchronous = task_enqueued._live_receivers(DatabaseBackend)
     assert {f"{r.__module__}.{r.__qualname__}" for r in [*sync, *asynchronous]} == {
         "django_tasks.signals.log_task_enqueued"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_and_its_task_are_the_rows_the_orm_and_the_backend_write(settings):
+    """insert_with_task() (one statement on PostgreSQL) writes the row the ORM writes and
+    the task row the backend's own enqueue writes, naming the new row's key; the worker
+    then sends it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django_tasks_db.models import DBTaskResult
+
+    from chinhquyenso.core.task_queue import insert_with_task
+
+    settings.TASKS = DB_TASKS
+    theirs_email = OutgoingEmail.objects.create(to="a@example.vn", subject="Đã tiếp nhận", body="…")
+    theirs_task = send_email.enqueue(email_id=theirs_email.pk).id
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        ours_email = insert_with_task(OutgoingEmail(to="a@example.vn", subject="Đã tiếp nhận", body="…"),
+                                      send_email, "email_id")
+    inserts = [q["sql"] for q in queries.captured_queries if "INSERT" in q["sql"]]
+    assert len(inserts) == (1 if connection.vendor == "postgresql" else 2)
+    assert ours_email.pk not in (None, theirs_email.pk) and not ours_email._state.adding
+    rows = {pk: OutgoingEmail.objects.values().get(pk=pk) for pk in (theirs_email.pk, ours_email.pk)}
+    for row in rows.values():
+        assert timezone.now() - row.pop("created_at") < timedelta(minutes=1)
+        row.pop("id")
+    assert rows[theirs_email.pk] == rows[ours_email.pk]
+    ours_task = DBTaskResult.objects.exclude(pk=theirs_task).get()
+    assert ours_task.args_kwargs == {"args": [], "kwargs": {"email_id": ours_email.pk}}
+    a = DBTaskResult.objects.values().get(pk=theirs_task)
+    b = DBTaskResult.objects.values().get(pk=ours_task.pk)
+    for row in (a, b):
+        assert timezone.now() - row.pop("enqueued_at") < timedelta(minutes=1)
+        row.pop("id")
+        row.pop("args_kwargs")
+    assert a == b
+    _worker()
+    assert len(mail.outbox) == 2
+    assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
+    assert set(OutgoingEmail.objects.values_list("status", flat=True)) == {"sent"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_row_takes_its_task_with_it(settings):
+    from django_tasks_db.models import DBTaskResult
+
+    from chinhquyenso.core.task_queue import insert_with_task
+
+    settings.TASKS = DB_TASKS
+    with pytest.raises(RuntimeError), transaction.atomic():
+        insert_with_task(OutgoingEmail(to="a@example.vn", subject="s", body="b"), send_email, "email_id")
+        raise RuntimeError("the change fails after the notification was queued")
+    assert not OutgoingEmail.objects.exists() and not DBTaskResult.objects.exists()

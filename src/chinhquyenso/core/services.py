@@ -204,14 +204,13 @@ def queue_email(*, to: str, subject: str, body: str, actor=None, audit: bool = T
     No savepoint: callers queue notifications inside their own transaction, often after
     its audit entry, while the chain head is locked, and a savepoint costs two more round
     trips there. An error here still rolls back the caller's whole transaction."""
-    from .task_queue import enqueue_in_transaction
+    from .task_queue import insert_with_task
     from .tasks import send_email
 
     with transaction.atomic(savepoint=False):
-        email = raw_inserts.insert(OutgoingEmail(to=to, subject=subject, body=body))
+        email = insert_with_task(OutgoingEmail(to=to, subject=subject, body=body), send_email, "email_id")
         if audit:
             record_audit(actor=actor, action="email.queued", obj=email, after={"subject": subject})
-        enqueue_in_transaction(send_email, email_id=email.pk)
     return email
 
 
@@ -220,14 +219,13 @@ def queue_sms(*, to: str, text: str, actor=None, audit: bool = True) -> Outgoing
     `audit=False` when the caller's own audit entry already records the notification.
     No savepoint, as for queue_email."""
     from .masking import mask_phone
-    from .task_queue import enqueue_in_transaction
+    from .task_queue import insert_with_task
     from .tasks import send_sms
 
     with transaction.atomic(savepoint=False):
-        sms = raw_inserts.insert(OutgoingSms(to=to, text=text[:480]))
+        sms = insert_with_task(OutgoingSms(to=to, text=text[:480]), send_sms, "sms_id")
         if audit:
             record_audit(actor=actor, action="sms.queued", obj=sms, object_repr=f"SMS {mask_phone(to)}")
-        enqueue_in_transaction(send_sms, sms_id=sms.pk)
     return sms
 
 
