@@ -1264,8 +1264,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--duration", type=float, default=60, help="measured seconds per database (default 60)")
     p.add_argument("--lifecycles", type=int, help="stop after this many lifecycles (duration stays a cap)")
     p.add_argument("--warmup", type=float, default=5, help="seconds run before measuring (default 5)")
-    p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
+    p.add_argument("--threads", type=int, default=2,
+                   help="threads per worker process (default 2, as manage.py serve)")
     p.add_argument("--citizens", type=int, help="citizen accounts (default: one per client)")
     p.add_argument("--shared-officials", action="store_true",
                    help="one session per official shared by all clients (default: one per client)")

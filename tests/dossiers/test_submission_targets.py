@@ -80,3 +80,19 @@ def test_the_api_answers_404_for_an_unknown_procedure_or_agency(birth, ward_pc, 
             "applicant_id_number": "026301005678", field: value}
     response = client.post("/api/v1/dossiers", data)
     assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_citizen_without_an_eid_login_hears_of_the_procedure_before_the_agency(birth, ward_pc, client,
+                                                                                 citizen):
+    """The order of the answers is kept: an unknown procedure is 404; a known one needs
+    the e-ID level (403) before an unknown agency is looked at (404)."""
+    client.force_login(citizen)
+    base = {"applicant_name": "Nguyễn Thị Hương", "applicant_id_number": "026301005678"}
+    unknown_procedure = client.post("/api/v1/dossiers", {**base, "procedure": "9.999999",
+                                                         "agency": "000.00.99.H99"})
+    assert unknown_procedure.status_code == 404
+    unknown_agency = client.post("/api/v1/dossiers", {**base, "procedure": birth.code,
+                                                      "agency": "000.00.99.H99"})
+    assert unknown_agency.status_code == 403
+    assert "định danh" in unknown_agency.json()["detail"] or "identification" in unknown_agency.json()["detail"]

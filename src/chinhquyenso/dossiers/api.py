@@ -105,14 +105,14 @@ def submit(request):
     procedure, agency = submission_targets(procedure_code=data.get("procedure", ""),
                                            agency_code=data.get("agency", ""))
     if procedure is None:
-        raise Http404
+        raise Http404("No Procedure matches the given query.")
     if not can(request.user, "dossiers.submit_assisted") and not has_eid_level(
             request, procedure.eid_level_required):
         return Status(403, {"detail": _("Log in with a level %(level)s electronic identification "
                                         "account to submit this dossier.")
                             % {"level": procedure.eid_level_required}})
     if agency is None:
-        raise Http404
+        raise Http404("No Agency matches the given query.")
     components = {c.order: c.pk for c in procedure.components.all()}
     files = {}
     for name in request.FILES:
