@@ -6,8 +6,9 @@ procedure's steps with the version they were read at: the procedure's `updated_a
 which the dossier graph (loading.py) has already read with the dossier.
 procedures.services.save_procedure() is the only writer of steps (the admin shows them
 read-only): it saves the procedure, which moves `updated_at`, and writes the steps again
-in the same transaction, with new ids. A dossier standing at a step the kept steps do not
-include (steps written without saving the procedure) is read afresh as well.
+in the same transaction (those kept in place keep their ids). A dossier standing at a step
+the kept steps do not include (steps written without saving the procedure) is read afresh
+as well.
 
 What is kept is the rows' values, never instances: each call makes new instances, so no
 instance is shared between requests or threads.

@@ -80,20 +80,56 @@ def save_procedure(*, code: str, name: str, field: str, level: str, service_leve
             procedure.code_counter_scope = code_counter_scope
         procedure.full_clean()
         procedure.save()
-        procedure.components.all().delete()
-        Component.objects.bulk_create([
-            Component(procedure=procedure, order=i, name=c["name"], mandatory=c.get("mandatory", True),
-                      file_types=[t.lower().lstrip(".") for t in c.get("file_types", [])],
-                      template=c.get("template", ""))
-            for i, c in enumerate(components, start=1)])
-        procedure.steps.all().delete()
-        ProcessStep.objects.bulk_create([
-            ProcessStep(procedure=procedure, order=i, name=s["name"], role=s["role"],
-                        at=s.get("at", ProcessStep.RECEIVING), hours=Decimal(str(s["hours"])))
-            for i, s in enumerate(steps, start=1)])
+        _replace_parts(procedure, Component, [
+            {"name": c["name"], "mandatory": c.get("mandatory", True),
+             "file_types": [t.lower().lstrip(".") for t in c.get("file_types", [])],
+             "template": c.get("template", "")}
+            for c in components])
+        _replace_parts(procedure, ProcessStep, [
+            {"name": s["name"], "role": s["role"], "at": s.get("at", ProcessStep.RECEIVING),
+             "hours": Decimal(str(s["hours"]))}
+            for s in steps])
         record_audit(actor=actor, action="procedure.saved", obj=procedure, before=before,
                      after=_summary(procedure))
     return procedure
+
+
+def _replace_parts(procedure: Procedure, model, parts: list[dict]) -> None:
+    """Make the procedure's components or steps (`model`) these `parts`, in order. A part
+    already at that place is updated where it stands, so the dossiers' files and current
+    steps that point at it keep pointing at it; parts beyond the new list are removed,
+    unless a dossier still points at one: then nothing is saved and the message says which."""
+    existing = {part.order: part for part in model.objects.filter(procedure=procedure)}
+    surplus = [part for order, part in sorted(existing.items()) if order > len(parts)]
+    in_use = [part for part in surplus if _in_use(part)]
+    if in_use:
+        raise ValidationError([
+            (_("Dossier files were uploaded for component “%(name)s”: keep it in the list.")
+             if model is Component else
+             _("Dossiers stand at step “%(name)s”: keep it in the process.")) % {"name": part.name}
+            for part in in_use])
+    model.objects.filter(pk__in=[part.pk for part in surplus]).delete()
+    changed, new = [], []
+    for order, values in enumerate(parts, start=1):
+        part = existing.get(order)
+        if part is None:
+            new.append(model(procedure=procedure, order=order, **values))
+            continue
+        for name, value in values.items():
+            setattr(part, name, value)
+        changed.append(part)
+    if changed:
+        model.objects.bulk_update(changed, list(parts[0]))
+    model.objects.bulk_create(new)
+
+
+def _in_use(part) -> bool:
+    """Does a dossier point at this component (its files) or step (standing there)?"""
+    from chinhquyenso.dossiers.models import Dossier, DossierFile
+
+    if isinstance(part, Component):
+        return DossierFile.objects.filter(component=part).exists()
+    return Dossier.objects.filter(current_step=part).exists()
 
 
 def _summary(procedure: Procedure) -> dict:
