@@ -173,13 +173,18 @@ def test_a_row_recorded_with_its_entry_is_inserted_once_and_the_chain_holds():
 
 
 def test_a_failing_row_leaves_neither_the_row_nor_the_entry():
+    """A row the database refuses (too long a value: PostgreSQL checks it inside the
+    combined statement) takes its entry with it, and stays unsaved."""
     from django.db import DatabaseError
 
     from chinhquyenso.core.models import OutgoingEmail
 
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite does not check the length of text")
     write_entries(1)
-    with pytest.raises((DatabaseError, ValueError)), transaction.atomic():
-        record_audit(action="email.queued", object_type="core.outgoingemail", object_id=1,
-                     with_row=OutgoingEmail(to="a@example.vn", subject="s", body="b", attempts="không phải số"))
+    too_long = OutgoingEmail(to="a" * 300 + "@example.vn", subject="s", body="b")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        record_audit(action="email.queued", object_type="core.outgoingemail", object_id=1, with_row=too_long)
     assert AuditEntry.objects.count() == 1
     assert OutgoingEmail.objects.count() == 0
+    assert too_long.pk is None and too_long._state.adding

@@ -56,3 +56,16 @@ def test_a_model_with_its_own_save_is_saved_through_it(monkeypatch):
     email = raw_inserts.insert(OutgoingEmail(to="c@example.vn", subject="s", body="b"))
     assert saved == ["c@example.vn"]
     assert OutgoingEmail.objects.get(pk=email.pk).to == "c@example.vn"
+
+
+@pytest.mark.django_db
+def test_an_unsaved_related_object_is_refused_as_save_refuses_it(django_user_model):
+    from chinhquyenso.dossiers.models import Dossier, DossierEvent
+
+    event = DossierEvent(dossier=Dossier(code="chua-luu"), actor=django_user_model(username="chua-luu"),
+                         at=timezone.now(), action="receive", from_state="submitted", to_state="received")
+    with pytest.raises(ValueError, match="unsaved related object"):
+        raw_inserts.insert(event)
+    with pytest.raises(ValueError, match="unsaved related object"):
+        raw_inserts.prepared(event)
+    assert not DossierEvent.objects.exists()

@@ -50,6 +50,7 @@ def prepared(instance, *, receivers_done: bool = False) -> tuple[str, list] | No
     sql, fields, returns = _plan(model, connection.vendor)
     if not returns:
         return None
+    instance._prepare_related_fields_for_save(operation_name="save")  # as save() refuses
     return sql, [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
 
 
@@ -68,6 +69,8 @@ def insert(instance, *, receivers_done: bool = False):
         instance.save(force_insert=True)
         return instance
     sql, fields, returns = _plan(model, connection.vendor)
+    # as save() does: a related object assigned but never saved is refused, not written as NULL
+    instance._prepare_related_fields_for_save(operation_name="save")
     params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

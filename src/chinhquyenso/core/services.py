@@ -110,9 +110,10 @@ def _postgresql_append(extra_model=None, extra_sql: str = "") -> str:
     input). Returns no row when the head does not exist yet.
 
     With `extra_sql` (core/raw_inserts.py's INSERT … RETURNING of an `extra_model` row,
-    its parameters first), that row is inserted by the same statement, and the one row
-    returned ends with its primary key, also when the head does not exist yet (the
-    entry's columns are NULL then)."""
+    its parameters first), that row is inserted by the same statement, before the head is
+    locked (the main query reads it first), and the one row returned ends with its
+    primary key, also when the head does not exist yet (the entry's columns are NULL
+    then)."""
     qn = connection.ops.quote_name
     head, entries = qn(AuditChainHead._meta.db_table), qn(AuditEntry._meta.db_table)
     field = AuditEntry._meta.get_field
@@ -144,8 +145,7 @@ def _postgresql_append(extra_model=None, extra_sql: str = "") -> str:
     # Data-changing WITH parts run once, whether or not the main query reads them.
     extra_pk = qn(extra_model._meta.pk.column)
     return (f"WITH extra AS ({extra_sql}), {append}, moved AS ({move}) "  # noqa: S608
-            f"SELECT moved.*, (SELECT {extra_pk} FROM extra) FROM (SELECT 1) AS one "
-            f"LEFT OUTER JOIN moved ON TRUE")
+            f"SELECT moved.*, extra.{extra_pk} FROM extra LEFT OUTER JOIN moved ON TRUE")
 
 
 # Where the database fills in AuditEntry.payload()'s values, in the keys' sorted order
@@ -201,9 +201,10 @@ def queue_email(*, to: str, subject: str, body: str, actor=None, audit: bool = T
     (core/task_queue.py).
     `audit=False` when the caller's own audit entry already records the notification.
 
-    No savepoint: callers queue notifications inside their own transaction, often after
-    its audit entry, while the chain head is locked, and a savepoint costs two more round
-    trips there. An error here still rolls back the caller's whole transaction."""
+    No savepoint: callers queue notifications inside their own transaction (the dossier
+    services before their audit entry; some others after it, while the chain head is
+    locked), and a savepoint costs two more round trips. An error here still rolls back
+    the caller's whole transaction."""
     from .task_queue import insert_with_task
     from .tasks import send_email
 

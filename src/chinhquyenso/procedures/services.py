@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, ProtectedError
 from django.utils.translation import gettext as _
 
 from chinhquyenso.core.services import record_audit
@@ -80,6 +81,11 @@ def save_procedure(*, code: str, name: str, field: str, level: str, service_leve
             procedure.code_counter_scope = code_counter_scope
         procedure.full_clean()
         procedure.save()
+        # The audit entry first: it locks the log's chain head, which every submission and
+        # transition takes too, before this transaction locks any component or step that
+        # one of them might be using (the other order can deadlock with a submission).
+        record_audit(actor=actor, action="procedure.saved", obj=procedure, before=before,
+                     after=_summary(procedure))
         _replace_parts(procedure, Component, [
             {"name": c["name"], "mandatory": c.get("mandatory", True),
              "file_types": [t.lower().lstrip(".") for t in c.get("file_types", [])],
@@ -89,38 +95,62 @@ def save_procedure(*, code: str, name: str, field: str, level: str, service_leve
             {"name": s["name"], "role": s["role"], "at": s.get("at", ProcessStep.RECEIVING),
              "hours": Decimal(str(s["hours"]))}
             for s in steps])
-        record_audit(actor=actor, action="procedure.saved", obj=procedure, before=before,
-                     after=_summary(procedure))
     return procedure
 
 
+# What makes a part the same part when a procedure is saved again: a component's name; a
+# step's name, role and acting unit. Its other values (a component's file types, a step's
+# hours, the order of either) may change in place.
+_IDENTITY = {Component: ("name",), ProcessStep: ("name", "role", "at")}
+_OUT_OF_THE_WAY = 1000  # added to the orders kept, while they change (unique per procedure)
+
+
 def _replace_parts(procedure: Procedure, model, parts: list[dict]) -> None:
-    """Make the procedure's components or steps (`model`) these `parts`, in order. A part
-    already at that place is updated where it stands, so the dossiers' files and current
-    steps that point at it keep pointing at it; parts beyond the new list are removed,
-    unless a dossier still points at one: then nothing is saved and the message says which."""
-    existing = {part.order: part for part in model.objects.filter(procedure=procedure)}
-    surplus = [part for order, part in sorted(existing.items()) if order > len(parts)]
-    in_use = [part for part in surplus if _in_use(part)]
+    """Make the procedure's components or steps (`model`) these `parts`, in this order.
+    A part with the same identity as an existing one (_IDENTITY) is that part, updated
+    where it stands, so the dossiers' files and current steps that point at it keep
+    pointing at it, wherever it moves in the list. Existing parts not in the new list are
+    removed, unless a dossier still points at one: then nothing is saved and the message
+    names it."""
+    identity = _IDENTITY[model]
+    unmatched = list(model.objects.filter(procedure=procedure).order_by("order"))
+    plan = []
+    for order, values in enumerate(parts, start=1):
+        wanted = tuple(values[name] for name in identity)
+        part = next((p for p in unmatched if tuple(getattr(p, name) for name in identity) == wanted), None)
+        if part is not None:
+            unmatched.remove(part)
+        plan.append((part, order, values))
+    _refuse_if_in_use(model, [part for part in unmatched if _in_use(part)])
+    try:
+        with transaction.atomic():
+            model.objects.filter(pk__in=[part.pk for part in unmatched]).delete()
+    except ProtectedError:  # a dossier began to point at one since the check above
+        _refuse_if_in_use(model, [part for part in unmatched if _in_use(part)])
+        raise
+    kept = [part for part, _order, _values in plan if part is not None]
+    if kept:
+        model.objects.filter(pk__in=[part.pk for part in kept]).update(order=F("order") + _OUT_OF_THE_WAY)
+    new = []
+    for part, order, values in plan:
+        if part is None:
+            new.append(model(procedure=procedure, order=order, **values))
+            continue
+        for name, value in values.items():
+            setattr(part, name, value)
+        part.order = order
+    if kept:
+        model.objects.bulk_update(kept, [*parts[0], "order"])
+    model.objects.bulk_create(new)
+
+
+def _refuse_if_in_use(model, in_use: list) -> None:
     if in_use:
         raise ValidationError([
             (_("Dossier files were uploaded for component “%(name)s”: keep it in the list.")
              if model is Component else
              _("Dossiers stand at step “%(name)s”: keep it in the process.")) % {"name": part.name}
             for part in in_use])
-    model.objects.filter(pk__in=[part.pk for part in surplus]).delete()
-    changed, new = [], []
-    for order, values in enumerate(parts, start=1):
-        part = existing.get(order)
-        if part is None:
-            new.append(model(procedure=procedure, order=order, **values))
-            continue
-        for name, value in values.items():
-            setattr(part, name, value)
-        changed.append(part)
-    if changed:
-        model.objects.bulk_update(changed, list(parts[0]))
-    model.objects.bulk_create(new)
 
 
 def _in_use(part) -> bool:
