@@ -46,15 +46,14 @@ def _fresh_caches():
     so ids are reused and cached calendars would belong to another test's agency."""
     from django.core.cache import cache
 
-    from chinhquyenso.dossiers import process_steps, submission_targets
+    from chinhquyenso.dossiers import procedure_parts
     from chinhquyenso.indicators import measures
     from chinhquyenso.org import queries
 
     cache.clear()
     queries._calendars.clear()
     measures._catalogue_cache.clear()
-    process_steps._kept.clear()
-    submission_targets._kept.clear()
+    procedure_parts.forget()
 
 
 @pytest.fixture

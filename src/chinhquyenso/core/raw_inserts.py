@@ -38,14 +38,18 @@ def _plan(model, vendor: str) -> tuple[str, tuple, bool]:
     return sql, fields, returns
 
 
+def _through_orm(model, receivers_done: bool) -> bool:
+    return model.save is not Model.save or not receivers_done and (
+        signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model))
+
+
 def prepared(instance, *, receivers_done: bool = False) -> tuple[str, list] | None:
     """(the INSERT with RETURNING of the primary key, its parameters) for `instance`, to be
     run by a caller that combines it with another statement (core/services.py record_audit);
     None when it must be saved through the ORM (see above) or cannot return its key, or
     when the database cannot return columns. Pass the key returned to inserted()."""
     model = type(instance)
-    if model.save is not Model.save or not receivers_done and (
-            signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model)):
+    if _through_orm(model, receivers_done):
         return None
     sql, fields, returns = _plan(model, connection.vendor)
     if not returns:
@@ -64,8 +68,7 @@ def inserted(instance, pk) -> None:
 def insert(instance, *, receivers_done: bool = False):
     """Insert `instance` (unsaved) as `instance.save(force_insert=True)` would; return it."""
     model = type(instance)
-    if model.save is not Model.save or not receivers_done and (
-            signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model)):
+    if _through_orm(model, receivers_done):
         instance.save(force_insert=True)
         return instance
     sql, fields, returns = _plan(model, connection.vendor)

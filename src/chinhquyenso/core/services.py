@@ -75,7 +75,7 @@ def record_audit(
         if extra is None:
             raw_inserts.insert(with_row)
     if connection.vendor == "postgresql":
-        appended, extra_pk = _append_postgresql(entry, with_row if extra else None, extra)
+        appended, extra_pk = _append_postgresql(entry, (type(with_row), *extra) if extra else None)
         if extra is not None:  # inserted whether or not the head existed
             raw_inserts.inserted(with_row, extra_pk)
         if not appended:  # no chain head yet: the log's first entry
@@ -173,18 +173,18 @@ def _canonical_parts(entry: AuditEntry) -> list[str]:
     return parts
 
 
-def _append_postgresql(entry: AuditEntry, extra_row=None, extra=None) -> tuple[bool, object]:
-    """Append `entry` to the chain in one round trip, with the `extra` insert
-    (raw_inserts.prepared() of `extra_row`) when given: (False when there is no head yet,
-    the extra row's primary key or None)."""
+def _append_postgresql(entry: AuditEntry, extra: tuple | None = None) -> tuple[bool, object]:
+    """Append `entry` to the chain in one round trip, with the `extra` insert when given
+    ((its model, raw_inserts.prepared()'s statement and parameters)): (False when there is
+    no head yet, the extra row's primary key or None)."""
     params = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in _BOUND_FIELDS]
     with connection.cursor() as cursor:
         if extra is None:
             cursor.execute(_postgresql_append(), [*_canonical_parts(entry), *params])
             row, extra_pk = cursor.fetchone(), None
         else:
-            extra_sql, extra_params = extra
-            cursor.execute(_postgresql_append(type(extra_row), extra_sql),
+            extra_model, extra_sql, extra_params = extra
+            cursor.execute(_postgresql_append(extra_model, extra_sql),
                            [*extra_params, *_canonical_parts(entry), *params])
             *row, extra_pk = cursor.fetchone()
             row = None if row[0] is None else row

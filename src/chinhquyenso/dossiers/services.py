@@ -49,7 +49,7 @@ from .models import (
     Rating,
     State,
 )
-from .process_steps import steps_of
+from .procedure_parts import steps_of
 from .uploads import read_dossier_file, store_dossier_file
 
 STEP_ACTION = {
@@ -109,7 +109,7 @@ def _record(dossier: Dossier, *, actor, action: str, from_state: str, at: dateti
 
 
 def _steps(dossier: Dossier) -> list:
-    """The steps of the dossier's process, in order (kept per process: process_steps.py)."""
+    """The steps of the dossier's process, in order (kept per process: procedure_parts.py)."""
     return steps_of(dossier.procedure, current_step_id=dossier.current_step_id)
 
 

@@ -5,18 +5,11 @@ Every submission reads them. Through the ORM that was three queries (the procedu
 components, the agency with its unit), each built and compiled per request; here the
 procedure and the agency come from one statement built once per process from the models'
 metadata (their rows turned into instances as the ORM does, core/raw_rows.py), and the
-components, which change a few times a year, are kept per process with the procedure's
-`updated_at`, as process_steps.py keeps the steps: procedures.services.save_procedure(),
-the only writer of components (the admin shows them read-only), saves the procedure,
-which moves `updated_at`, and writes the components again in the same transaction.
-
-What is kept is the rows' values, never instances: each call makes new instances, so no
-instance is shared between requests or threads.
+components are kept per process (procedure_parts.py).
 """
 
 from __future__ import annotations
 
-import copy
 import functools
 
 from django.db import connection
@@ -25,13 +18,11 @@ from chinhquyenso.core import raw_rows
 from chinhquyenso.org.models import AdministrativeUnit, Agency
 from chinhquyenso.procedures.models import Component, Procedure
 
-_PARTS = (("p", Procedure), ("a", Agency), ("u", AdministrativeUnit))
-_COMPONENT_NAMES = tuple(f.attname for f in Component._meta.concrete_fields)
-_COMPONENT_PROCEDURE = Component._meta.get_field("procedure")
-_COMPONENTS_CACHE = Procedure._meta.get_field("components").cache_name
+from .procedure_parts import components_of
 
-# procedure id → (its updated_at when read, the components' rows in order)
-_kept: dict[int, tuple] = {}
+_PARTS = (("p", Procedure), ("a", Agency), ("u", AdministrativeUnit))
+_FIELDS = [f for _alias, model in _PARTS for f in model._meta.concrete_fields]
+_COMPONENTS_CACHE = Procedure._meta.get_field("components").cache_name
 
 
 @functools.cache
@@ -76,8 +67,7 @@ def submission_targets(*, procedure_code: str, agency_code: str) -> tuple[Proced
         row = cursor.fetchone()
     if row is None:
         return None, None
-    fields = [f for _alias, model in _PARTS for f in model._meta.concrete_fields]
-    values = raw_rows.convert(row, raw_rows.kept_converters(connection, "submission_targets", fields),
+    values = raw_rows.convert(row, raw_rows.kept_converters(connection, "submission_targets", _FIELDS),
                               connection)
     made = {}
     for alias, model, start, end, names, pk_at in _LAYOUT:
@@ -92,19 +82,7 @@ def submission_targets(*, procedure_code: str, agency_code: str) -> tuple[Proced
 
 def _attach_components(procedure: Procedure) -> None:
     """Put the procedure's components where a prefetch would (`components.all()`)."""
-    entry = _kept.get(procedure.pk)
-    if entry is None or entry[0] != procedure.updated_at:
-        rows = tuple(Component.objects.filter(procedure_id=procedure.pk).order_by("order")
-                     .values_list(*_COMPONENT_NAMES))
-        entry = (procedure.updated_at, rows)
-        _kept[procedure.pk] = entry
-    components = []
-    for row in entry[1]:
-        component = Component.from_db(connection.alias, _COMPONENT_NAMES,
-                                      [copy.deepcopy(v) if isinstance(v, dict | list) else v for v in row])
-        _COMPONENT_PROCEDURE.set_cached_value(component, procedure)
-        components.append(component)
     cached = Component.objects.filter(procedure=procedure).order_by("order")
-    cached._result_cache = components
+    cached._result_cache = components_of(procedure)
     cached._prefetch_done = True
     procedure._prefetched_objects_cache = {_COMPONENTS_CACHE: cached}
